@@ -37,7 +37,10 @@ export function isStaleObservation(rec: ObservedRecord, e: { nodeEpoch: Uint64; 
   return e.nodeEpoch === rec.nodeEpoch && LIVENESS_ORDER[e.liveness] < LIVENESS_ORDER[rec.liveness];
 }
 
-/** True when the observation starts a new process lifetime: the record is reset first (§2.5.1). */
+/**
+ * True when an already-observed node reports a higher epoch: a new process lifetime, so the record
+ * is reset first (§2.5.1). A first observation resets nothing (the send timestamps survive it).
+ */
 export function isNewEpoch(rec: ObservedRecord, e: { nodeEpoch: Uint64 }): boolean {
-  return !rec.observed || e.nodeEpoch > rec.nodeEpoch;
+  return rec.observed && e.nodeEpoch > rec.nodeEpoch;
 }

@@ -19,6 +19,11 @@ export type Liveness = 'Alive' | 'Draining' | 'Stopping';
 export const LIVENESS_ORDER: Record<Liveness, number> = { Alive: 0, Draining: 1, Stopping: 2 };
 export const LIVENESS_BY_VALUE: readonly Liveness[] = ['Alive', 'Draining', 'Stopping'];
 
+/** The name of a raw liveness value, as `Liveness.String()`: "Unknown" for nil or out of range. */
+export function livenessName(value: number | null | undefined): Liveness | 'Unknown' {
+  return value === null || value === undefined ? 'Unknown' : (LIVENESS_BY_VALUE[value] ?? 'Unknown');
+}
+
 /** Changefeed progress in `ChangeFeedStatus` (§1): None=1, Removing=2, Stopping=3. */
 export type Progress = 'None' | 'Removing' | 'Stopping';
 
