@@ -1,0 +1,17 @@
+/** Every machine's test model, in the order the tables list them. */
+import type { MachineModel } from '../graph/model.js';
+import { addMaintainerModel, moveMaintainerModel, stopChangefeedModel } from './operators.js';
+import { drainNodeModel, livenessViewModel, nodeLivenessModel } from './liveness.js';
+
+export const models: MachineModel[] = [
+  addMaintainerModel,
+  moveMaintainerModel,
+  stopChangefeedModel,
+  drainNodeModel,
+  nodeLivenessModel,
+  livenessViewModel,
+];
+
+export function findModel(name: string): MachineModel | undefined {
+  return models.find((m) => m.name === name);
+}
