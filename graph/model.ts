@@ -26,6 +26,8 @@ export interface MachineModel {
   /** Short name used on the command line and for file names, e.g. `moveMaintainer`. */
   name: string;
   machine: AnyStateMachine;
+  /** The machine's source file, relative to the package root (default `machines/<name>.ts`). */
+  source?: string;
   /** Spec sections the lifecycle follows. */
   spec: string;
   /** One paragraph: what the lifecycle is for (diagrams/README.md). */

@@ -111,7 +111,10 @@ function searchLogic(model: MachineModel, input: unknown): AnyStateMachine {
 
 function traversalOptions(model: MachineModel, input: unknown) {
   return {
-    events: (s: AnyMachineSnapshot) => model.events(s),
+    // A done machine takes no events, and an event no transition takes changes nothing: neither
+    // adds to a path.
+    events: (s: AnyMachineSnapshot) => (s.status === 'active' ? model.events(s) : []),
+    filterEvents: (s: AnyMachineSnapshot, e: Ev) => takenTransitions(model.machine, s, e).length > 0,
     serializeEvent: (e: unknown) => stableStringify(e),
     serializeState: (s: AnyMachineSnapshot, e: unknown, prev: AnyMachineSnapshot | undefined) => {
       const via =

@@ -19,3 +19,8 @@ export function formatEvent(event: { type: string } & Record<string, unknown>): 
     .map(([k, v]) => `${k}=${typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? v : JSON.stringify(v)}`);
   return fields.length ? `${event.type}(${fields.join(', ')})` : event.type;
 }
+
+/** JSON for machine readers: uint64 as decimal strings (never numbers), keys in stable order. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString(10) : v));
+}

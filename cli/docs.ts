@@ -1,0 +1,48 @@
+/**
+ * `opcharts docs`: the README's generated sections, between
+ * `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED: name -->`, rebuilt from the code.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { MachineModel } from '../graph/model.js';
+import { HEADERS, machineRow, markdownTable, rowCells } from './report.js';
+
+export function generatedSections(models: readonly MachineModel[]): Map<string, string> {
+  const rows = models.map(machineRow);
+  const sections = new Map<string, string>();
+  sections.set(
+    'machines',
+    markdownTable(
+      ['machine', 'spec', 'diagram', 'what it models'],
+      models.map((m) => [
+        `[\`${m.machine.id}Machine\`](${m.source ?? `machines/${m.name}.ts`})`,
+        m.spec,
+        `[svg](diagrams/${m.name}.svg)`,
+        m.summary.split(/(?<=\.) /)[0]!,
+      ]),
+    ),
+  );
+  sections.set('coverage', markdownTable(HEADERS, rows.map(rowCells)));
+  return sections;
+}
+
+const marker = (name: string, edge: 'BEGIN' | 'END') => `<!-- ${edge} GENERATED: ${name} -->`;
+
+/** `text` with each generated section replaced; throws if a section's markers are missing. */
+export function applySections(text: string, sections: Map<string, string>): string {
+  let out = text;
+  for (const [name, body] of sections) {
+    const begin = out.indexOf(marker(name, 'BEGIN'));
+    const end = out.indexOf(marker(name, 'END'));
+    if (begin < 0 || end < begin) throw new Error(`README has no generated section "${name}" (markers ${marker(name, 'BEGIN')} … ${marker(name, 'END')})`);
+    out = `${out.slice(0, begin + marker(name, 'BEGIN').length)}\n${body}\n${out.slice(end)}`;
+  }
+  return out;
+}
+
+export async function updateReadme(path: string, models: readonly MachineModel[], check: boolean): Promise<{ stale: boolean }> {
+  const text = await readFile(path, 'utf8');
+  const next = applySections(text, generatedSections(models));
+  if (next === text) return { stale: false };
+  if (!check) await writeFile(path, next);
+  return { stale: true };
+}

@@ -1,0 +1,143 @@
+/**
+ * Mermaid generated from the machine definitions, never drawn by hand:
+ * - `stateDiagram-v2` from `machine.root` (the StateNode tree): nesting, parallel regions, initial
+ *   and final states, every transition labelled `EVENT [guard] / actions`, targetless ones as
+ *   self-loops, and entry actions as state descriptions;
+ * - `sequenceDiagram` for a replayed path: the host, the machine and the nodes it messages.
+ */
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import type { Replay } from './paths.js';
+import { actionName, guardName } from './transitions.js';
+import { formatEvent, stableStringify } from './serialize.js';
+
+type TransitionDef = {
+  eventType: string;
+  guard?: unknown;
+  target?: readonly AnyStateNode[];
+  actions: readonly unknown[];
+};
+
+const idOf = (node: AnyStateNode) => node.path.join('_') || 'root';
+
+/** Mermaid transition text: no `:` (separator), `;` or `#` (entity codes), kept on one line. */
+function clean(text: string): string {
+  return text.replace(/[:;#]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+function transitionLabel(t: TransitionDef): string {
+  const guard = guardName(t.guard);
+  const actions = t.actions.map(actionName);
+  return clean(`${t.eventType}${guard ? ` [${guard}]` : ''}${actions.length ? ` / ${actions.join(', ')}` : ''}`);
+}
+
+function children(node: AnyStateNode): AnyStateNode[] {
+  return Object.values(node.states) as AnyStateNode[];
+}
+
+function renderNode(node: AnyStateNode, indent: string, lines: string[]): void {
+  const kids = children(node);
+  if (node.type === 'parallel') {
+    lines.push(`${indent}state ${idOf(node)} {`);
+    kids.forEach((k, i) => {
+      if (i > 0) lines.push(`${indent}  --`);
+      renderNode(k, `${indent}  `, lines);
+    });
+    lines.push(`${indent}}`);
+    return;
+  }
+  if (kids.length) {
+    lines.push(`${indent}state ${idOf(node)} {`);
+    renderScope(node, `${indent}  `, lines);
+    lines.push(`${indent}}`);
+  }
+}
+
+/** Initial arrow, child declarations, finals, and the transitions whose source is in this scope. */
+function renderScope(scope: AnyStateNode, indent: string, lines: string[]): void {
+  const kids = children(scope);
+  for (const k of kids) {
+    // Atomic states get their own name as label; compound ones are declared by their block.
+    if (!children(k).length && idOf(k) !== k.key) lines.push(`${indent}state "${k.key}" as ${idOf(k)}`);
+  }
+  const initial = (scope.initial as unknown as { target?: readonly AnyStateNode[] } | undefined)?.target?.[0];
+  if (initial) lines.push(`${indent}[*] --> ${idOf(initial)}`);
+  for (const k of kids) {
+    renderNode(k, indent, lines);
+    const entry = (k.entry as unknown[]).map(actionName);
+    if (entry.length) lines.push(`${indent}${idOf(k)} : entry / ${clean(entry.join(', '))}`);
+    if (k.type === 'final') lines.push(`${indent}${idOf(k)} --> [*]`);
+  }
+  for (const k of kids) {
+    for (const defs of (k.transitions as Map<string, TransitionDef[]>).values()) {
+      for (const t of defs) {
+        const targets = t.target?.length ? t.target : [k];
+        for (const target of targets) lines.push(`${indent}${idOf(k)} --> ${idOf(target)} : ${transitionLabel(t)}`);
+      }
+    }
+  }
+}
+
+/**
+ * A `stateDiagram-v2` of the machine. Transitions declared on the root apply in every state; they
+ * are drawn from each top-level state that is not final.
+ */
+export function stateDiagram(machine: AnyStateMachine): string {
+  const lines = ['stateDiagram-v2'];
+  const root = machine.root as AnyStateNode;
+  renderScope(root, '  ', lines);
+  const rootEntry = (root.entry as unknown[]).map(actionName);
+  if (rootEntry.length) lines.push(`  note right of ${idOf(children(root)[0]!)} : machine entry / ${clean(rootEntry.join(', '))}`);
+  for (const defs of (root.transitions as Map<string, TransitionDef[]>).values()) {
+    for (const t of defs) {
+      for (const source of children(root).filter((k) => k.type !== 'final')) {
+        const targets = t.target?.length ? t.target : [source];
+        for (const target of targets) lines.push(`  ${idOf(source)} --> ${idOf(target)} : ${transitionLabel(t)}`);
+      }
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+type Fx = { type: string } & Record<string, unknown>;
+
+const participantId = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
+
+function describeEffect(e: Fx): string {
+  const { type, to: _to, ...rest } = e;
+  void _to;
+  return clean(formatEvent({ type, ...rest }));
+}
+
+/**
+ * A `sequenceDiagram` of a replayed path: events arrive from the node they name (`from`) or from
+ * the host; messages go to their `to` node; changefeed-DB and store intents go back to the host.
+ * A note marks each state change.
+ */
+export function sequenceDiagram(machineName: string, r: Replay, peerOf?: (e: Fx) => string | undefined): string {
+  const m = participantId(machineName);
+  const peers = new Set<string>();
+  const body: string[] = [];
+  body.push(`  Note over ${m}: ${clean(stableStringify(r.snapshots[0]!.value).replace(/"/g, ''))}`);
+  r.steps.forEach((step) => {
+    const from = typeof step.event.from === 'string' ? step.event.from : undefined;
+    const source = from ? participantId(from) : 'Host';
+    if (from) peers.add(from);
+    body.push(`  ${source}->>${m}: ${clean(formatEvent(step.event))}`);
+    for (const e of step.effects as Fx[]) {
+      // Messages (`AddMaintainerRequest`, ...) go to their node; intents (`db.*`, `store.*`) to the host.
+      const to = peerOf?.(e) ?? (!e.type.includes('.') && typeof e.to === 'string' && e.to ? e.to : undefined);
+      if (to) {
+        peers.add(to);
+        body.push(`  ${m}->>${participantId(to)}: ${describeEffect(e)}`);
+      } else {
+        body.push(`  ${m}-->>Host: ${describeEffect(e)}`);
+      }
+    }
+    if (stableStringify(step.prev.value) !== stableStringify(step.next.value)) {
+      body.push(`  Note over ${m}: ${clean(stableStringify(step.next.value).replace(/"/g, ''))}`);
+    }
+  });
+  const header = ['sequenceDiagram', '  participant Host', `  participant ${m} as ${machineName}`];
+  for (const p of [...peers].sort()) header.push(`  participant ${participantId(p)} as ${p}`);
+  return [...header, ...body].join('\n') + '\n';
+}
