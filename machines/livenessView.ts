@@ -48,6 +48,14 @@ export type ViewState = Liveness | 'Unknown';
 
 export const LIVENESS_TTL_MS = 30_000;
 
+/** Alive, Draining and Stopping behave alike: they expire to Unknown, and forget on removal. */
+const observed = {
+  on: {
+    TICK: { guard: 'isExpired', target: 'Unknown' },
+    NODE_REMOVED: { guard: 'isThisNode', target: 'Unobserved', actions: 'forgetNode' },
+  },
+} as const;
+
 export const livenessViewMachine = setup({
   types: {
     input: {} as LivenessViewInput,
@@ -90,24 +98,9 @@ export const livenessViewMachine = setup({
   },
   states: {
     Unobserved: {},
-    Alive: {
-      on: {
-        TICK: { guard: 'isExpired', target: 'Unknown' },
-        NODE_REMOVED: { guard: 'isThisNode', target: 'Unobserved', actions: 'forgetNode' },
-      },
-    },
-    Draining: {
-      on: {
-        TICK: { guard: 'isExpired', target: 'Unknown' },
-        NODE_REMOVED: { guard: 'isThisNode', target: 'Unobserved', actions: 'forgetNode' },
-      },
-    },
-    Stopping: {
-      on: {
-        TICK: { guard: 'isExpired', target: 'Unknown' },
-        NODE_REMOVED: { guard: 'isThisNode', target: 'Unobserved', actions: 'forgetNode' },
-      },
-    },
+    Alive: observed,
+    Draining: observed,
+    Stopping: observed,
     Unknown: {
       on: {
         NODE_REMOVED: { guard: 'isThisNode', target: 'Unobserved', actions: 'forgetNode' },
