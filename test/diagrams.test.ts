@@ -9,6 +9,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setup } from 'xstate';
 import { models } from '../models/index.js';
 import { generate } from '../graph/paths.js';
 import { sequenceDiagram, stateDiagram } from '../graph/mermaid.js';
@@ -32,6 +33,41 @@ describe('Mermaid validity', () => {
     const longest = generate(m).replays.reduce((a, b) => (b.steps.length > a.steps.length ? b : a));
     const src = sequenceDiagram(m.name, longest, m.peerOf);
     expect(src.split('\n').filter((l) => l.includes('->>')).length).toBeGreaterThanOrEqual(longest.steps.length);
+    await expect(mermaid.parse(src)).resolves.toBeTruthy();
+  });
+
+  it('nesting, parallel regions, root-level and final transitions render and parse', async () => {
+    const nested = setup({ guards: { ok: () => true } }).createMachine({
+      id: 'nested',
+      initial: 'Outer',
+      on: { RESET: { target: '.Outer' } },
+      states: {
+        Outer: {
+          initial: 'A',
+          states: {
+            A: { on: { GO: { target: 'B', guard: 'ok' } } },
+            B: { type: 'final' },
+          },
+          onDone: 'Both',
+        },
+        Both: {
+          type: 'parallel',
+          states: {
+            Left: { initial: 'L1', states: { L1: { on: { L: 'L2' } }, L2: {} } },
+            Right: { initial: 'R1', states: { R1: { on: { R: 'R2' } }, R2: {} } },
+          },
+          on: { END: 'Done' },
+        },
+        Done: { type: 'final' },
+      },
+    });
+    const src = stateDiagram(nested);
+    expect(src).toContain('state Outer {');
+    expect(src).toContain('Outer_A --> Outer_B : GO [ok]');
+    expect(src).toContain('state Both {');
+    expect(src).toMatch(/\n\s+--\n/);
+    expect(src).toContain('Outer --> Outer : RESET');
+    expect(src).toContain('Done --> [*]');
     await expect(mermaid.parse(src)).resolves.toBeTruthy();
   });
 
