@@ -1,0 +1,217 @@
+/**
+ * The epoch store contract (spec §3) written once over the {@link Kv} primitive. Each adapter
+ * (memory, LMDB, etcd) supplies a Kv; the semantics below are shared and follow the source:
+ *
+ * - bumpEpoch (§3.2): read the info (and the status when it is written too), `advance(candidate,
+ *   stored)`, then one conditional write comparing the info's revision only — or both revisions
+ *   when the status is written in the same transaction. A lost compare costs no extra read: the
+ *   failed transaction returns the fresh values (etcd's else-branch). Up to `casAttempts`
+ *   attempts `casDelayMs` apart, then CasExhaustedError.
+ * - resume (§3.3) is a bump with state normal, error cleared, checkpoint set and progress None.
+ * - setProgress: CAS on the status, a no-op if already there. update and pause are unconditional
+ *   puts, as in the source (§3.4). create requires both keys absent; delete removes both.
+ * - Stored values are validated on every read (CorruptRecordError, nothing written); sizes are
+ *   checked before any write (ValueTooLargeError); transport failures become
+ *   StoreUnavailableError, with `maybeApplied` when a write was in flight.
+ */
+import { MAX_UINT64, advance } from '../machines/epoch.js';
+import type { Progress } from '../machines/protocol.js';
+import {
+  AlreadyExistsError,
+  CasExhaustedError,
+  NotFoundError,
+  StoreEpochOverflowError,
+  StoreUnavailableError,
+  ValueTooLargeError,
+} from './errors.js';
+import { KvUnavailable, type Kv, type KvCompare, type KvEntry, type KvWrite } from './kv.js';
+import {
+  DEFAULT_LAYOUT,
+  checkChangefeedId,
+  decodeInfo,
+  decodeStatus,
+  encodeInfo,
+  encodeStatus,
+  infoKey,
+  statusKey,
+  type KeyLayout,
+} from './codec.js';
+import {
+  DEFAULT_CAS_POLICY,
+  type BumpOptions,
+  type CasPolicy,
+  type ChangefeedInfo,
+  type ChangefeedRecord,
+  type ChangefeedStatus,
+  type EpochStore,
+  type Versioned,
+} from './types.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class KvEpochStore implements EpochStore {
+  readonly layout: KeyLayout;
+  readonly policy: CasPolicy;
+
+  constructor(
+    protected readonly kv: Kv,
+    options: { layout?: Partial<KeyLayout>; policy?: Partial<CasPolicy> } = {},
+  ) {
+    this.layout = { ...DEFAULT_LAYOUT, ...options.layout };
+    this.policy = { ...DEFAULT_CAS_POLICY, ...options.policy };
+  }
+
+  keys(id: string): { info: string; status: string } {
+    checkChangefeedId(id);
+    return { info: infoKey(this.layout, id), status: statusKey(this.layout, id) };
+  }
+
+  private async read(id: string, keys: string[]): Promise<Array<KvEntry | undefined>> {
+    try {
+      return await this.kv.get(keys);
+    } catch (e) {
+      throw unavailable(id, e, false);
+    }
+  }
+
+  private async write(id: string, compares: KvCompare[], writes: KvWrite[]) {
+    for (const w of writes) {
+      if (w.value !== null) {
+        const bytes = Buffer.byteLength(w.value);
+        if (bytes > this.policy.maxValueBytes) throw new ValueTooLargeError(id, w.key, bytes, this.policy.maxValueBytes);
+      }
+    }
+    try {
+      return await this.kv.txn(compares, writes);
+    } catch (e) {
+      throw unavailable(id, e, true);
+    }
+  }
+
+  private decodeRecord(id: string, info: KvEntry | undefined, status: KvEntry | undefined): ChangefeedRecord {
+    const k = this.keys(id);
+    if (!info) throw new NotFoundError(id, k.info);
+    return {
+      id,
+      info: { value: decodeInfo(id, k.info, info.value), revision: info.revision },
+      status: status ? { value: decodeStatus(id, k.status, status.value), revision: status.revision } : undefined,
+    };
+  }
+
+  async create(id: string, info: ChangefeedInfo, status: ChangefeedStatus): Promise<ChangefeedRecord> {
+    const k = this.keys(id);
+    const r = await this.write(
+      id,
+      [
+        { key: k.info, revision: null },
+        { key: k.status, revision: null },
+      ],
+      [
+        { key: k.info, value: encodeInfo(id, info) },
+        { key: k.status, value: encodeStatus(status) },
+      ],
+    );
+    if (!r.ok) throw new AlreadyExistsError(id);
+    return { id, info: { value: info, revision: r.revision }, status: { value: status, revision: r.revision } };
+  }
+
+  async get(id: string): Promise<ChangefeedRecord> {
+    const k = this.keys(id);
+    const [info, status] = await this.read(id, [k.info, k.status]);
+    return this.decodeRecord(id, info, status);
+  }
+
+  async bumpEpoch(id: string, candidate: bigint, opts: BumpOptions = {}): Promise<Versioned<ChangefeedInfo>> {
+    if (candidate < 0n || candidate > MAX_UINT64) throw new RangeError(`candidate ${candidate} is not a uint64`);
+    const k = this.keys(id);
+    const withStatus = opts.status !== undefined;
+    const keys = withStatus ? [k.info, k.status] : [k.info];
+    let seen = await this.read(id, keys);
+    for (let attempt = 1; ; attempt++) {
+      const [infoEntry, statusEntry] = seen;
+      if (!infoEntry) throw new NotFoundError(id, k.info);
+      if (withStatus && !statusEntry) throw new NotFoundError(id, k.status);
+      const stored = decodeInfo(id, k.info, infoEntry.value);
+      if (withStatus) decodeStatus(id, k.status, statusEntry!.value);
+      let epoch: bigint;
+      try {
+        epoch = advance(candidate, stored.epoch);
+      } catch {
+        throw new StoreEpochOverflowError(id, stored.epoch);
+      }
+      const info: ChangefeedInfo = {
+        ...stored,
+        epoch,
+        ...(opts.state !== undefined ? { state: opts.state } : {}),
+        ...(opts.error !== undefined ? { error: opts.error } : {}),
+      };
+      const compares: KvCompare[] = [{ key: k.info, revision: infoEntry.revision }];
+      const writes: KvWrite[] = [{ key: k.info, value: encodeInfo(id, info) }];
+      if (withStatus) {
+        compares.push({ key: k.status, revision: statusEntry!.revision });
+        writes.push({ key: k.status, value: encodeStatus(opts.status!) });
+      }
+      const r = await this.write(id, compares, writes);
+      if (r.ok) return { value: info, revision: r.revision };
+      if (attempt >= this.policy.casAttempts) throw new CasExhaustedError(id, 'bump changefeed epoch', attempt);
+      await sleep(this.policy.casDelayMs);
+      seen = r.current;
+    }
+  }
+
+  resume(id: string, candidate: bigint, checkpointTs: bigint): Promise<Versioned<ChangefeedInfo>> {
+    return this.bumpEpoch(id, candidate, { state: 'normal', error: null, status: { checkpointTs, progress: 'None' } });
+  }
+
+  async setProgress(id: string, progress: Progress): Promise<void> {
+    const k = this.keys(id);
+    let [seen] = await this.read(id, [k.status]);
+    for (let attempt = 1; ; attempt++) {
+      if (!seen) throw new NotFoundError(id, k.status);
+      const status = decodeStatus(id, k.status, seen.value);
+      if (status.progress === progress) return;
+      const r = await this.write(id, [{ key: k.status, revision: seen.revision }], [
+        { key: k.status, value: encodeStatus({ ...status, progress }) },
+      ]);
+      if (r.ok) return;
+      if (attempt >= this.policy.casAttempts) throw new CasExhaustedError(id, 'set changefeed progress', attempt);
+      await sleep(this.policy.casDelayMs);
+      seen = r.current[0];
+    }
+  }
+
+  async update(id: string, info: ChangefeedInfo, status: ChangefeedStatus): Promise<void> {
+    const k = this.keys(id);
+    await this.write(id, [], [
+      { key: k.info, value: encodeInfo(id, info) },
+      { key: k.status, value: encodeStatus(status) },
+    ]);
+  }
+
+  async pause(id: string): Promise<void> {
+    const rec = await this.get(id);
+    const k = this.keys(id);
+    if (!rec.status) throw new NotFoundError(id, k.status);
+    await this.write(id, [], [
+      { key: k.info, value: encodeInfo(id, { ...rec.info.value, state: 'stopped' }) },
+      { key: k.status, value: encodeStatus({ ...rec.status.value, progress: 'Stopping' }) },
+    ]);
+  }
+
+  async delete(id: string): Promise<void> {
+    const k = this.keys(id);
+    await this.write(id, [], [
+      { key: k.info, value: null },
+      { key: k.status, value: null },
+    ]);
+  }
+
+  close(): Promise<void> {
+    return this.kv.close();
+  }
+}
+
+function unavailable(id: string, e: unknown, wasWrite: boolean): Error {
+  if (e instanceof KvUnavailable) return new StoreUnavailableError(id, wasWrite && e.maybeApplied, e.cause);
+  return e instanceof Error ? e : new Error(String(e));
+}

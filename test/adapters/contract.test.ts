@@ -1,0 +1,293 @@
+/**
+ * The epoch store contract (spec §3, §6.9 item 4), one suite run against every adapter: memory,
+ * LMDB (a temporary file) and etcd (a real /usr/bin/etcd on loopback; skipped with a notice only
+ * when the binary is absent — CI installs it).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AlreadyExistsError,
+  CasExhaustedError,
+  CorruptRecordError,
+  EtcdEpochStore,
+  KvEpochStore,
+  LmdbEpochStore,
+  MemoryEpochStore,
+  NotFoundError,
+  StoreEpochOverflowError,
+  StoreSpecError,
+  ValueTooLargeError,
+  openEpochStore,
+  type ChangefeedInfo,
+  type EpochStore,
+} from '../../adapters/index.js';
+import { MAX_UINT64 } from '../../machines/epoch.js';
+import { EtcdServer, etcdAvailable } from '../helpers/etcd.js';
+
+interface Harness {
+  name: string;
+  open(): Promise<KvEpochStore>;
+  /** Overwrite a stored key with raw text, bypassing the store. */
+  corrupt(store: KvEpochStore, key: string, text: string): Promise<void>;
+  /** The raw stored text of a key. */
+  raw(store: KvEpochStore, key: string): Promise<string | undefined>;
+  teardown(): Promise<void>;
+}
+
+const tmpDirs: string[] = [];
+let etcd: EtcdServer | undefined;
+
+const harnesses: Harness[] = [
+  {
+    name: 'memory',
+    open: async () => new MemoryEpochStore(undefined, { policy: { casDelayMs: 1 } }),
+    corrupt: async (s, key, text) => (s as MemoryEpochStore).memory.setRaw(key, text),
+    raw: async (s, key) => (s as MemoryEpochStore).memory.raw(key),
+    teardown: async () => {},
+  },
+  {
+    name: 'lmdb',
+    open: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'opcharts-lmdb-'));
+      tmpDirs.push(dir);
+      return LmdbEpochStore.open(dir, { policy: { casDelayMs: 1 } });
+    },
+    corrupt: async (s, key, text) => (s as LmdbEpochStore).lmdb.setRaw(key, `999999 ${text}`),
+    raw: async (s, key) => (s as LmdbEpochStore).lmdb.raw(key),
+    teardown: async () => {},
+  },
+];
+
+if (etcdAvailable) {
+  harnesses.push({
+    name: 'etcd',
+    open: async () => {
+      etcd ??= await EtcdServer.start();
+      return EtcdEpochStore.connect({ hosts: etcd.endpoint, layout: { prefix: `/t${Math.random().toString(36).slice(2)}` } });
+    },
+    corrupt: async (s, key, text) => void (await (s as EtcdEpochStore).etcd.client.put(key).value(text)),
+    raw: async (s, key) => (await (s as EtcdEpochStore).etcd.client.get(key).string()) ?? undefined,
+    teardown: async () => etcd?.stop(),
+  });
+} else {
+  console.warn('NOTICE: /usr/bin/etcd is not installed (apt-get install etcd-server): the etcd contract suite is skipped here; CI installs it.');
+}
+
+afterAll(async () => {
+  for (const h of harnesses) await h.teardown();
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+
+const info = (epoch: bigint, extra: Partial<ChangefeedInfo> = {}): ChangefeedInfo => ({
+  epoch,
+  state: 'normal',
+  error: null,
+  config: { sinkUri: 'blackhole://', filter: ['*.*'] },
+  ...extra,
+});
+const status = (checkpointTs = 100n) => ({ checkpointTs, progress: 'None' as const });
+
+describe.each(harnesses)('EpochStore contract: $name', (h) => {
+  let store: KvEpochStore;
+  beforeAll(async () => {
+    store = await h.open();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+  let n = 0;
+  const fresh = () => `cf-${h.name}-${++n}`;
+
+  it('create writes both records; a second create fails with AlreadyExists and changes nothing', async () => {
+    const id = fresh();
+    const rec = await store.create(id, info(5n), status(300n));
+    expect(rec.info.value.epoch).toBe(5n);
+    await expect(store.create(id, info(99n), status(1n))).rejects.toBeInstanceOf(AlreadyExistsError);
+    const got = await store.get(id);
+    expect(got.info.value).toEqual(info(5n));
+    expect(got.status?.value).toEqual(status(300n));
+  });
+
+  it('get of a missing changefeed is NotFound', async () => {
+    await expect(store.get(fresh())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.bumpEpoch(fresh(), 1n)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('6.9.4 BumpChangefeedEpoch: stored 8, candidate 7 → 9, state applied, status untouched', async () => {
+    const id = fresh();
+    await store.create(id, info(8n, { state: 'warning' }), status(300n));
+    const before = await store.get(id);
+    const bumped = await store.bumpEpoch(id, 7n, { state: 'normal' });
+    expect(bumped.value.epoch).toBe(9n);
+    expect(bumped.value.state).toBe('normal');
+    const after = await store.get(id);
+    expect(after.info.value).toEqual(bumped.value);
+    expect(after.status?.revision).toBe(before.status?.revision);
+  });
+
+  it('6.9.4 …UpdatesStatus: candidate 9 > 8 → 9, status checkpoint 300 and progress Stopping in the same write', async () => {
+    const id = fresh();
+    await store.create(id, info(8n), status(100n));
+    const bumped = await store.bumpEpoch(id, 9n, { status: { checkpointTs: 300n, progress: 'Stopping' } });
+    expect(bumped.value.epoch).toBe(9n);
+    const after = await store.get(id);
+    expect(after.status?.value).toEqual({ checkpointTs: 300n, progress: 'Stopping' });
+    expect(after.status?.revision).toBe(after.info.revision);
+  });
+
+  it('6.9.4 ResumeChangefeed: 8 → 9, state normal, error cleared, checkpoint 300, progress None', async () => {
+    const id = fresh();
+    await store.create(id, info(8n, { state: 'failed', error: { code: 'E', message: 'boom' } }), { checkpointTs: 1n, progress: 'Stopping' });
+    const resumed = await store.resume(id, 7n, 300n);
+    expect(resumed.value).toMatchObject({ epoch: 9n, state: 'normal', error: null });
+    expect((await store.get(id)).status?.value).toEqual({ checkpointTs: 300n, progress: 'None' });
+  });
+
+  it('6.9.4 RetriesOnCASConflict: a concurrent bump between read and write makes the next attempt read 9 and write 10', async () => {
+    const id = fresh();
+    await store.create(id, info(8n), status());
+    const [a, b] = await Promise.all([store.bumpEpoch(id, 0n), store.bumpEpoch(id, 0n)]);
+    expect([a.value.epoch, b.value.epoch].sort((x, y) => Number(x - y))).toEqual([9n, 10n]);
+    expect((await store.get(id)).info.value.epoch).toBe(10n);
+  });
+
+  it('a bump compares only the info: a checkpoint write to the status does not conflict (§5.1 B27)', async () => {
+    const id = fresh();
+    await store.create(id, info(1n), status());
+    const s = await store.setProgress(id, 'Removing');
+    void s;
+    const bumped = await store.bumpEpoch(id, 0n);
+    expect(bumped.value.epoch).toBe(2n);
+  });
+
+  it('overflow at 2^64−1 is an error and writes nothing', async () => {
+    const id = fresh();
+    await store.create(id, info(MAX_UINT64), status());
+    const before = await store.get(id);
+    await expect(store.bumpEpoch(id, 5n)).rejects.toBeInstanceOf(StoreEpochOverflowError);
+    expect(await store.get(id)).toEqual(before);
+    // A candidate can still reach the top from below.
+    const id2 = fresh();
+    await store.create(id2, info(MAX_UINT64 - 1n), status());
+    expect((await store.bumpEpoch(id2, 0n)).value.epoch).toBe(MAX_UINT64);
+  });
+
+  it.each([2n ** 53n - 1n, 2n ** 53n + 1n, MAX_UINT64])('%s round-trips exactly, at rest as a decimal string', async (v) => {
+    const id = fresh();
+    await store.create(id, info(v), status(v));
+    const got = await store.get(id);
+    expect(got.info.value.epoch).toBe(v);
+    expect(got.status?.value.checkpointTs).toBe(v);
+    expect(await h.raw(store, store.keys(id).info)).toContain(`"epoch":"${v}"`);
+  });
+
+  it('a hand-corrupted record yields CorruptRecord and is left byte-for-byte as it was', async () => {
+    const id = fresh();
+    await store.create(id, info(3n), status());
+    const key = store.keys(id).info;
+    for (const bad of ['{not json', '{"epoch":12,"state":"normal"}', '{"epoch":"-1","state":"normal"}', '{"epoch":"3","state":"zombie"}']) {
+      await h.corrupt(store, key, bad);
+      const rawBefore = await h.raw(store, key);
+      await expect(store.get(id)).rejects.toBeInstanceOf(CorruptRecordError);
+      await expect(store.bumpEpoch(id, 10n)).rejects.toMatchObject({ code: 'CORRUPT_RECORD', key });
+      expect(await h.raw(store, key)).toBe(rawBefore);
+    }
+  });
+
+  it('setProgress is a CAS on the status and a no-op when already there', async () => {
+    const id = fresh();
+    await store.create(id, info(1n), status(50n));
+    await store.setProgress(id, 'Removing');
+    const a = await store.get(id);
+    expect(a.status?.value).toEqual({ checkpointTs: 50n, progress: 'Removing' });
+    await store.setProgress(id, 'Removing');
+    expect((await store.get(id)).status?.revision).toBe(a.status?.revision);
+    await expect(store.setProgress(fresh(), 'None')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('update is unconditional: it writes whatever epoch it is given, even a lower one (§3.4, faithful)', async () => {
+    const id = fresh();
+    await store.create(id, info(10n), status());
+    await store.update(id, info(4n, { state: 'failed' }), { checkpointTs: 7n, progress: 'Stopping' });
+    const got = await store.get(id);
+    expect(got.info.value).toMatchObject({ epoch: 4n, state: 'failed' });
+    expect(got.status?.value).toEqual({ checkpointTs: 7n, progress: 'Stopping' });
+  });
+
+  it('pause sets state stopped and progress Stopping', async () => {
+    const id = fresh();
+    await store.create(id, info(2n), status(9n));
+    await store.pause(id);
+    const got = await store.get(id);
+    expect(got.info.value).toMatchObject({ epoch: 2n, state: 'stopped' });
+    expect(got.status?.value).toEqual({ checkpointTs: 9n, progress: 'Stopping' });
+  });
+
+  it('delete removes both keys at once', async () => {
+    const id = fresh();
+    await store.create(id, info(2n), status());
+    await store.delete(id);
+    await expect(store.get(id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await h.raw(store, store.keys(id).status)).toBeUndefined();
+    await store.create(id, info(1n), status()); // both absent again
+  });
+
+  it('a value over the size limit is refused before any write', async () => {
+    const id = fresh();
+    await expect(store.create(id, info(1n, { config: 'x'.repeat(1.6 * 1024 * 1024) }), status())).rejects.toBeInstanceOf(
+      ValueTooLargeError,
+    );
+    await expect(store.get(id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('bad changefeed ids are refused', async () => {
+    await expect(store.get('../etc')).rejects.toBeInstanceOf(CorruptRecordError);
+  });
+});
+
+describe('CAS exhaustion and failure injection (memory)', () => {
+  it('a writer that always wins makes the bump give up after 10 attempts with CasExhausted', async () => {
+    const store = new MemoryEpochStore(undefined, { policy: { casDelayMs: 0 } });
+    await store.create('cf', info(1n), status());
+    let interfered = 0;
+    store.memory.beforeCommit = () => {
+      if (interfered++ < 100) store.memory.setRaw(store.keys('cf').info, store.memory.raw(store.keys('cf').info)!);
+    };
+    const err = await store.bumpEpoch('cf', 0n).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CasExhaustedError);
+    expect((err as CasExhaustedError).attempts).toBe(10);
+  });
+
+  it('unavailable reads and writes are typed; a write that applied and then failed says maybeApplied', async () => {
+    const store = new MemoryEpochStore();
+    await store.create('cf', info(1n), status());
+    store.memory.inject('read', 'unavailable');
+    await expect(store.get('cf')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', maybeApplied: false, changefeedId: 'cf' });
+    store.memory.inject('write', 'unavailable');
+    await expect(store.bumpEpoch('cf', 0n)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', maybeApplied: false });
+    expect((await store.get('cf')).info.value.epoch).toBe(1n);
+    store.memory.inject('write', 'maybe-applied');
+    await expect(store.bumpEpoch('cf', 0n)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', maybeApplied: true });
+    expect((await store.get('cf')).info.value.epoch).toBe(2n);
+  });
+});
+
+describe('openEpochStore', () => {
+  it('parses memory, lmdb:PATH and etcd://HOST:PORT/prefix, and refuses anything else with a typed error', async () => {
+    const m = openEpochStore('memory');
+    expect(m).toBeInstanceOf(MemoryEpochStore);
+    const dir = mkdtempSync(join(tmpdir(), 'opcharts-spec-'));
+    tmpDirs.push(dir);
+    const l = openEpochStore(`lmdb:${dir}`) as EpochStore;
+    expect(l).toBeInstanceOf(LmdbEpochStore);
+    await l.close();
+    const e = openEpochStore('etcd://127.0.0.1:2379/my/prefix') as EtcdEpochStore;
+    expect(e.layout.prefix).toBe('/my/prefix');
+    await e.close();
+    for (const bad of ['', 'lmdb:', 'etcd://', 'etcd://host', 'redis://x:1', 'etcd://a:1;rm']) {
+      expect(() => openEpochStore(bad)).toThrow(StoreSpecError);
+    }
+  });
+});
