@@ -9,3 +9,4 @@ export * from './drainNode.js';
 export * from './nodeLiveness.js';
 export * from './livenessView.js';
 export * from './boundary.js';
+export * from './admission.js';

@@ -2,6 +2,7 @@
 import type { MachineModel } from '../graph/model.js';
 import { addMaintainerModel, moveMaintainerModel, stopChangefeedModel } from './operators.js';
 import { drainNodeModel, livenessViewModel, nodeLivenessModel } from './liveness.js';
+import { admissionModel } from './admission.js';
 
 export const models: MachineModel[] = [
   addMaintainerModel,
@@ -10,6 +11,7 @@ export const models: MachineModel[] = [
   drainNodeModel,
   nodeLivenessModel,
   livenessViewModel,
+  admissionModel,
 ];
 
 export function findModel(name: string): MachineModel | undefined {

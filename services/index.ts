@@ -1,0 +1,3 @@
+export * from './epochClock.js';
+export * from './storeActors.js';
+export * from './admission.js';
