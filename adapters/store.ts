@@ -52,6 +52,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class KvEpochStore implements EpochStore {
   readonly layout: KeyLayout;
   readonly policy: CasPolicy;
+  /**
+   * The last value and revision this store read or wrote per key. A CAS starts from it instead of
+   * reading first, so an uncontended bump is one round trip; a stale entry only costs a lost
+   * compare, whose else-branch returns the fresh value.
+   */
+  private readonly seen = new Map<string, KvEntry>();
 
   constructor(
     protected readonly kv: Kv,
@@ -67,11 +73,29 @@ export class KvEpochStore implements EpochStore {
   }
 
   private async read(id: string, keys: string[]): Promise<Array<KvEntry | undefined>> {
+    let entries: Array<KvEntry | undefined>;
     try {
-      return await this.kv.get(keys);
+      entries = await this.kv.get(keys);
     } catch (e) {
       throw unavailable(id, e, false);
     }
+    this.remember(keys, entries);
+    return entries;
+  }
+
+  /** The cached entries of `keys`, or a read when any is unknown. */
+  private async readCached(id: string, keys: string[]): Promise<{ entries: Array<KvEntry | undefined>; cached: boolean }> {
+    const entries = keys.map((k) => this.seen.get(k));
+    if (entries.every((e) => e !== undefined)) return { entries, cached: true };
+    return { entries: await this.read(id, keys), cached: false };
+  }
+
+  private remember(keys: readonly string[], entries: ReadonlyArray<KvEntry | undefined>): void {
+    keys.forEach((k, i) => {
+      const e = entries[i];
+      if (e) this.seen.set(k, e);
+      else this.seen.delete(k);
+    });
   }
 
   private async write(id: string, compares: KvCompare[], writes: KvWrite[]) {
@@ -81,11 +105,22 @@ export class KvEpochStore implements EpochStore {
         if (bytes > this.policy.maxValueBytes) throw new ValueTooLargeError(id, w.key, bytes, this.policy.maxValueBytes);
       }
     }
+    let r;
     try {
-      return await this.kv.txn(compares, writes);
+      r = await this.kv.txn(compares, writes);
     } catch (e) {
+      for (const w of writes) this.seen.delete(w.key);
       throw unavailable(id, e, true);
     }
+    if (r.ok) {
+      for (const w of writes) {
+        if (w.value === null) this.seen.delete(w.key);
+        else this.seen.set(w.key, { value: w.value, revision: r.revision });
+      }
+    } else {
+      this.remember(compares.map((c) => c.key), r.current);
+    }
+    return r;
   }
 
   private decodeRecord(id: string, info: KvEntry | undefined, status: KvEntry | undefined): ChangefeedRecord {
@@ -126,26 +161,36 @@ export class KvEpochStore implements EpochStore {
     const k = this.keys(id);
     const withStatus = opts.status !== undefined;
     const keys = withStatus ? [k.info, k.status] : [k.info];
-    let seen = await this.read(id, keys);
-    for (let attempt = 1; ; attempt++) {
+    // A cached start is a guess: a lost compare on it costs no attempt and no pause, and any
+    // verdict other than a write (missing, corrupt, overflow) is only given on a fresh read.
+    let { entries: seen, cached } = await this.readCached(id, keys);
+    for (let attempt = 1; ; ) {
       const [infoEntry, statusEntry] = seen;
-      if (!infoEntry) throw new NotFoundError(id, k.info);
-      if (withStatus && !statusEntry) throw new NotFoundError(id, k.status);
-      const stored = decodeInfo(id, k.info, infoEntry.value);
-      if (withStatus) decodeStatus(id, k.status, statusEntry!.value);
-      let epoch: bigint;
+      let info: ChangefeedInfo;
       try {
-        epoch = advance(candidate, stored.epoch);
-      } catch {
-        throw new StoreEpochOverflowError(id, stored.epoch);
+        if (!infoEntry) throw new NotFoundError(id, k.info);
+        if (withStatus && !statusEntry) throw new NotFoundError(id, k.status);
+        const stored = decodeInfo(id, k.info, infoEntry.value);
+        if (withStatus) decodeStatus(id, k.status, statusEntry!.value);
+        let epoch: bigint;
+        try {
+          epoch = advance(candidate, stored.epoch);
+        } catch {
+          throw new StoreEpochOverflowError(id, stored.epoch);
+        }
+        info = {
+          ...stored,
+          epoch,
+          ...(opts.state !== undefined ? { state: opts.state } : {}),
+          ...(opts.error !== undefined ? { error: opts.error } : {}),
+        };
+      } catch (e) {
+        if (!cached) throw e;
+        seen = await this.read(id, keys);
+        cached = false;
+        continue;
       }
-      const info: ChangefeedInfo = {
-        ...stored,
-        epoch,
-        ...(opts.state !== undefined ? { state: opts.state } : {}),
-        ...(opts.error !== undefined ? { error: opts.error } : {}),
-      };
-      const compares: KvCompare[] = [{ key: k.info, revision: infoEntry.revision }];
+      const compares: KvCompare[] = [{ key: k.info, revision: infoEntry!.revision }];
       const writes: KvWrite[] = [{ key: k.info, value: encodeInfo(id, info) }];
       if (withStatus) {
         compares.push({ key: k.status, revision: statusEntry!.revision });
@@ -153,9 +198,14 @@ export class KvEpochStore implements EpochStore {
       }
       const r = await this.write(id, compares, writes);
       if (r.ok) return { value: info, revision: r.revision };
-      if (attempt >= this.policy.casAttempts) throw new CasExhaustedError(id, 'bump changefeed epoch', attempt);
-      await sleep(this.policy.casDelayMs);
       seen = r.current;
+      if (cached) {
+        cached = false;
+        continue;
+      }
+      if (attempt >= this.policy.casAttempts) throw new CasExhaustedError(id, 'bump changefeed epoch', attempt);
+      attempt++;
+      await sleep(this.policy.casDelayMs);
     }
   }
 
@@ -165,6 +215,7 @@ export class KvEpochStore implements EpochStore {
 
   async setProgress(id: string, progress: Progress): Promise<void> {
     const k = this.keys(id);
+    // Fresh, not cached: "already there" must be true of the store, not of a stale copy.
     let [seen] = await this.read(id, [k.status]);
     for (let attempt = 1; ; attempt++) {
       if (!seen) throw new NotFoundError(id, k.status);
