@@ -38,6 +38,8 @@ export class LmdbKv implements Kv {
 
   async get(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
     try {
+      // lmdb-js reuses a read snapshot; another process's commit is only seen in a fresh one.
+      this.root.resetReadTxn();
       return keys.map((k) => unpack(this.db.get(k)));
     } catch (e) {
       throw new KvUnavailable(false, e);

@@ -33,6 +33,8 @@ interface Harness {
   corrupt(store: KvEpochStore, key: string, text: string): Promise<void>;
   /** The raw stored text of a key. */
   raw(store: KvEpochStore, key: string): Promise<string | undefined>;
+  /** A second client of the same data, as another process would be. */
+  peer(store: KvEpochStore): Promise<KvEpochStore>;
   teardown(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ const harnesses: Harness[] = [
     open: async () => new MemoryEpochStore(undefined, { policy: { casDelayMs: 1 } }),
     corrupt: async (s, key, text) => (s as MemoryEpochStore).memory.setRaw(key, text),
     raw: async (s, key) => (s as MemoryEpochStore).memory.raw(key),
+    peer: async (s) => new MemoryEpochStore((s as MemoryEpochStore).memory),
     teardown: async () => {},
   },
   {
@@ -56,6 +59,7 @@ const harnesses: Harness[] = [
     },
     corrupt: async (s, key, text) => (s as LmdbEpochStore).lmdb.setRaw(key, `999999 ${text}`),
     raw: async (s, key) => (s as LmdbEpochStore).lmdb.raw(key),
+    peer: async (s) => LmdbEpochStore.open((s as LmdbEpochStore).lmdb.path),
     teardown: async () => {},
   },
 ];
@@ -69,6 +73,7 @@ if (etcdAvailable) {
     },
     corrupt: async (s, key, text) => void (await (s as EtcdEpochStore).etcd.client.put(key).value(text)),
     raw: async (s, key) => (await (s as EtcdEpochStore).etcd.client.get(key).string()) ?? undefined,
+    peer: async (s) => EtcdEpochStore.connect({ hosts: etcd!.endpoint, layout: s.layout }),
     teardown: async () => etcd?.stop(),
   });
 } else {
@@ -151,6 +156,21 @@ describe.each(harnesses)('EpochStore contract: $name', (h) => {
     const [a, b] = await Promise.all([store.bumpEpoch(id, 0n), store.bumpEpoch(id, 0n)]);
     expect([a.value.epoch, b.value.epoch].sort((x, y) => Number(x - y))).toEqual([9n, 10n]);
     expect((await store.get(id)).info.value.epoch).toBe(10n);
+  });
+
+  it('a bump after another store changed the record starts over from the fresh value (no stale cache verdicts)', async () => {
+    const id = fresh();
+    await store.create(id, info(MAX_UINT64), status());
+    await store.get(id); // this store has now seen epoch 2^64-1
+    const other = await h.peer(store);
+    try {
+      await other.update(id, info(7n), status()); // an unconditional writer lowers it (§3.4)
+      expect((await store.bumpEpoch(id, 0n)).value.epoch).toBe(8n);
+      await other.delete(id);
+      await expect(store.bumpEpoch(id, 0n)).rejects.toBeInstanceOf(NotFoundError);
+    } finally {
+      if (h.name !== 'lmdb') await other.close(); // lmdb-js shares one environment per path
+    }
   });
 
   it('a bump compares only the info: a checkpoint write to the status does not conflict (§5.1 B27)', async () => {
