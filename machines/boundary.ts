@@ -13,6 +13,7 @@ import { toUint64 } from './epoch.js';
 
 export type FieldKind =
   | 'string' // any string, may be empty
+  | 'string?' // a string or null
   | 'node' // a non-empty node ID
   | 'boolean'
   | 'uint64'
@@ -27,6 +28,10 @@ export type ParseResult<E> = { ok: true; event: E } | { ok: false; error: Invali
 function field(raw: Record<string, unknown>, name: string, kind: FieldKind): unknown {
   if (!(name in raw) || raw[name] === undefined) throw new InvalidEventError(name, 'missing');
   const v = raw[name];
+  if (kind === 'string?') {
+    if (v !== null && typeof v !== 'string') throw new InvalidEventError(name, 'expected a string or null');
+    return v;
+  }
   if (Array.isArray(kind)) {
     if (typeof v !== 'string' || !kind.includes(v)) {
       throw new InvalidEventError(name, `expected one of ${kind.join(', ')}`);
@@ -122,4 +127,26 @@ export const nodeLivenessEventSchemas = {
   STORE: { liveness: LIVENESS },
   COORDINATOR_BOOTSTRAP: { from: 'node', version: 'uint64' },
   ADD_MAINTAINER: { from: 'node', changefeedId: 'node', maintainerEpoch: 'uint64' },
+} as const satisfies EventSchemas;
+
+/** Events of the maintainer registry on a node (§2.7.1–§2.7.2). */
+export const maintainerRegistryEventSchemas = {
+  ADD_MAINTAINER: { from: 'node', maintainerEpoch: 'uint64', configEpoch: 'uint64', checkpointTs: 'uint64', configValid: 'boolean' },
+  REMOVE_MAINTAINER: { from: 'node', maintainerEpoch: 'uint64', cascade: 'boolean', removed: 'boolean' },
+  BOOTSTRAP_RESPONSE: { from: 'node', maintainerEpoch: 'uint64' },
+  POST_BOOTSTRAP_RESPONSE: { from: 'node', maintainerEpoch: 'uint64' },
+  CLOSE_RESPONSE: { from: 'node', maintainerEpoch: 'uint64', success: 'boolean' },
+  DDL_SPAN_STOPPED: {},
+  DISPATCHER_STATUS: { dispatcher: 'node', state: ['Working', 'Stopped'], hasOperator: 'boolean' },
+  BLOCK_STATUS: { dispatcher: 'node' },
+  RESEND: {},
+  NODE_REMOVED: { node: 'node' },
+  LIVENESS: { liveness: LIVENESS },
+} as const satisfies EventSchemas;
+
+/** Events of a dispatcher manager and its orchestrator (§2.7.3). `triggerId` may be null. */
+export const dispatcherManagerEventSchemas = {
+  BOOTSTRAP: { from: 'node', maintainerEpoch: 'uint64', triggerId: 'string?' },
+  REQUEST: { from: 'node', maintainerEpoch: 'uint64', dispatcher: 'node', kind: ['create', 'remove'] },
+  CLOSE: { from: 'node', maintainerEpoch: 'uint64', removed: 'boolean', drained: 'boolean' },
 } as const satisfies EventSchemas;
