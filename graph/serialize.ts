@@ -16,7 +16,7 @@ export function stableStringify(value: unknown): string {
 export function formatEvent(event: { type: string } & Record<string, unknown>): string {
   const fields = Object.entries(event)
     .filter(([k]) => k !== 'type')
-    .map(([k, v]) => `${k}=${typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? v : JSON.stringify(v)}`);
+    .map(([k, v]) => `${k}=${typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? v : toJson(v)}`);
   return fields.length ? `${event.type}(${fields.join(', ')})` : event.type;
 }
 

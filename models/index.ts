@@ -3,6 +3,13 @@ import type { MachineModel } from '../graph/model.js';
 import { addMaintainerModel, moveMaintainerModel, stopChangefeedModel } from './operators.js';
 import { drainNodeModel, livenessViewModel, nodeLivenessModel } from './liveness.js';
 import { admissionModel } from './admission.js';
+import {
+  dispatcherManagerModel,
+  dispatcherQueueModel,
+  maintainerRegistryModel,
+  nodeDrainTargetModel,
+  quiesceModel,
+} from './fencing.js';
 
 export const models: MachineModel[] = [
   addMaintainerModel,
@@ -12,6 +19,11 @@ export const models: MachineModel[] = [
   nodeLivenessModel,
   livenessViewModel,
   admissionModel,
+  maintainerRegistryModel,
+  dispatcherManagerModel,
+  dispatcherQueueModel,
+  quiesceModel,
+  nodeDrainTargetModel,
 ];
 
 export function findModel(name: string): MachineModel | undefined {
