@@ -93,6 +93,17 @@ export type MaintainerRegistryEffect =
   | { type: 'maintainer.spanStatusUpdated'; changefeedId: ChangefeedId; dispatcher: string; state: MaintainerState }
   | { type: 'maintainer.blockStatusHandled'; changefeedId: ChangefeedId; dispatcher: string };
 
+/** The per-maintainer fields of an empty slot. */
+const NO_MAINTAINER = {
+  epoch: 0n,
+  removeOnly: false,
+  cascade: false,
+  removed: false,
+  closedNodes: [] as NodeId[],
+  postBootstrapPending: false,
+  bootstrapped: false,
+};
+
 /** The DDL-trigger dispatcher(s) that stay allowed while quiescing (§2.8). */
 export const DDL_SPAN = 'ddl-span';
 
@@ -240,15 +251,7 @@ export const maintainerRegistryMachine = setup({
       dispatcher: ev(event, 'BLOCK_STATUS')?.dispatcher ?? '',
     })),
     setLiveness: assign({ nodeStopping: ({ event, context }) => (event.type === 'LIVENESS' ? event.liveness === 'Stopping' : context.nodeStopping) }),
-    unregister: assign({
-      epoch: 0n,
-      removeOnly: false,
-      cascade: false,
-      removed: false,
-      closedNodes: [],
-      postBootstrapPending: false,
-      bootstrapped: false,
-    }),
+    unregister: assign(() => ({ ...NO_MAINTAINER })),
   },
 }).createMachine({
   id: 'maintainerRegistry',
@@ -257,13 +260,7 @@ export const maintainerRegistryMachine = setup({
     aliveNodes: [...input.aliveNodes],
     nodeStopping: false,
     generation: 0,
-    epoch: 0n,
-    removeOnly: false,
-    cascade: false,
-    removed: false,
-    closedNodes: [],
-    postBootstrapPending: false,
-    bootstrapped: false,
+    ...NO_MAINTAINER,
   }),
   initial: 'Empty',
   on: {
