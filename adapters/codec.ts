@@ -5,7 +5,7 @@
  */
 import { formatUint64, parseUint64 } from '../machines/epoch.js';
 import type { Progress } from '../machines/protocol.js';
-import { CorruptRecordError } from './errors.js';
+import { CorruptRecordError, InvalidChangefeedIdError } from './errors.js';
 import { FEED_STATES, type ChangefeedInfo, type ChangefeedStatus, type FeedState, type RunningError } from './types.js';
 
 export interface KeyLayout {
@@ -20,9 +20,7 @@ export const DEFAULT_LAYOUT: KeyLayout = { prefix: '/tidb/cdc', clusterId: 'defa
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export function checkChangefeedId(id: string): string {
-  if (typeof id !== 'string' || !NAME.test(id)) {
-    throw new CorruptRecordError(String(id), '(changefeed id)', 'a changefeed id is 1-128 of [A-Za-z0-9_.-], starting with a letter or digit');
-  }
+  if (typeof id !== 'string' || !NAME.test(id)) throw new InvalidChangefeedIdError(String(id));
   return id;
 }
 

@@ -3,7 +3,7 @@
  * concerns and has a stable `code`. A failure never changes what is stored, except where
  * `maybeApplied` says the outcome of a write is unknown.
  */
-import { OpchartsError } from '../machines/errors.js';
+import { EpochOverflowError, OpchartsError } from '../machines/errors.js';
 
 export class StoreError extends OpchartsError {
   readonly changefeedId: string;
@@ -29,12 +29,18 @@ export class AlreadyExistsError extends StoreError {
   }
 }
 
-/** The bump would pass 2^64−1 (§3.2 step 3): nothing was written. */
-export class StoreEpochOverflowError extends StoreError {
-  readonly current: bigint;
-  constructor(changefeedId: string, current: bigint) {
-    super('EPOCH_OVERFLOW', changefeedId, `changefeed ${changefeedId}: epoch overflow, stored epoch is ${current} (2^64-1)`);
-    this.current = current;
+/**
+ * The bump would pass 2^64−1 (§3.2 step 3, "changefeed epoch overflow"): nothing was written.
+ * Extends the machines' {@link EpochOverflowError} (same code, `EPOCH_OVERFLOW`), adding the
+ * changefeed and the key whose stored epoch is at the maximum.
+ */
+export class StoreEpochOverflowError extends EpochOverflowError {
+  readonly changefeedId: string;
+  readonly key: string;
+  constructor(changefeedId: string, key: string, current: bigint) {
+    super(current, `changefeed ${changefeedId} epoch (${key})`);
+    this.changefeedId = changefeedId;
+    this.key = key;
   }
 }
 
@@ -82,10 +88,21 @@ export class ValueTooLargeError extends StoreError {
   readonly bytes: number;
   readonly limit: number;
   constructor(changefeedId: string, key: string, bytes: number, limit: number) {
-    super('VALUE_TOO_LARGE', changefeedId, `value for ${key} is ${bytes} bytes, over the ${limit}-byte limit`);
+    super('VALUE_TOO_LARGE', changefeedId, `write to ${key} is ${bytes} bytes (keys and values), over the ${limit}-byte limit`);
     this.key = key;
     this.bytes = bytes;
     this.limit = limit;
+  }
+}
+
+/** A changefeed id that cannot name a key: 1-128 of `[A-Za-z0-9_.-]`, starting with a letter or digit. */
+export class InvalidChangefeedIdError extends StoreError {
+  constructor(changefeedId: string) {
+    super(
+      'INVALID_CHANGEFEED_ID',
+      changefeedId,
+      `invalid changefeed id ${JSON.stringify(changefeedId)}: expected 1-128 of [A-Za-z0-9_.-], starting with a letter or digit`,
+    );
   }
 }
 

@@ -1,22 +1,30 @@
 /**
  * Epoch store on etcd (etcd3 client), keys under a configurable prefix laid out like TiCDC's
- * (§3.1). The conditional write is one etcd transaction comparing mod revisions (create revision
- * 0 for "absent"), with an else-branch that reads the compared keys, so a lost compare costs one
- * round trip. The store owns its client, so epoch writes never queue behind other traffic.
+ * (spec §3.1: `{prefix}/{clusterID}/{keyspace}/changefeed/info|status/{name}`).
+ *
+ * Every operation is one etcd `Txn` RPC:
+ * - a conditional write compares mod revisions (create revision 0 for "absent", as CreateChangefeed
+ *   does, §3.4) and has an else-branch that reads the compared keys, so a lost compare costs one
+ *   round trip in all (§3.2 step 5-6);
+ * - an unconditional write (update, pause, delete: §3.4) is a transaction with no compare, so both
+ *   keys change together;
+ * - a read of several keys is a transaction of range requests: one round trip, one revision.
+ *
+ * The store owns its client, so epoch writes never queue behind other traffic on a shared one.
  *
  * Fault handling: etcd3's default circuit breaker opens after 3 failures and refuses every call
- * for 5 s; here it is replaced by cockatiel's `noop`, so an outage costs its real downtime. Each
- * call has a deadline, so a dead server fails a call instead of hanging it. A failed transaction
- * whose outcome is unknown (the connection dropped after it was sent) is "maybe applied".
+ * for 5 s, and its default global policy retries (which could apply a write twice); both are
+ * replaced by cockatiel's `noop`, so an outage costs its real downtime and a write is sent at most
+ * once. Each call has a deadline, so a dead server fails a call instead of hanging it. A failed
+ * write is "maybe applied" unless the error proves it never left the client (no connection could
+ * be established): a connection reset or a deadline after sending leaves the outcome unknown.
  */
-import { Etcd3, type IOptions } from 'etcd3';
+import { Etcd3, type IOptions, type ICompare, type IRequestOp, type IResponseOp, type IKeyValue } from 'etcd3';
 import { noop } from 'cockatiel';
 import { KvUnavailable, type Kv, type KvCompare, type KvEntry, type KvTxnResult, type KvWrite } from './kv.js';
 import { KvEpochStore } from './store.js';
 import type { CasPolicy } from './types.js';
 import type { KeyLayout } from './codec.js';
-
-type RangeKv = { key: Buffer; value: Buffer; mod_revision: string };
 
 export interface EtcdKvOptions {
   hosts: string | string[];
@@ -26,63 +34,76 @@ export interface EtcdKvOptions {
   client?: Partial<IOptions>;
 }
 
+// etcd's protobuf enums (rpc.proto): CompareResult.EQUAL, CompareTarget.CREATE / MOD.
+const EQUAL = 0;
+const TARGET_CREATE = 1;
+const TARGET_MOD = 2;
+
+/**
+ * True only when the error shows the request was never sent: grpc-js could not pick a connection
+ * (refused, or still waiting for one when the deadline passed). Anything else may have reached
+ * the server.
+ */
+export function provablyNotSent(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e);
+  return /No connection established|ECONNREFUSED|Waiting for LB pick|Failed to connect/i.test(m);
+}
+
 export class EtcdKv implements Kv {
   readonly client: Etcd3;
+  private readonly timeout: number;
 
   constructor(options: EtcdKvOptions) {
-    const timeout = options.callTimeoutMs ?? 3000;
+    this.timeout = options.callTimeoutMs ?? 3000;
     this.client = new Etcd3({
       hosts: options.hosts,
-      dialTimeout: timeout,
+      dialTimeout: this.timeout,
       faultHandling: { host: () => noop, global: noop },
-      defaultCallOptions: () => ({ deadline: Date.now() + timeout }),
       ...options.client,
     });
   }
 
-  private entry(kvs: RangeKv[] | undefined): KvEntry | undefined {
-    const kv = kvs?.[0];
+  private entry(r: IResponseOp | undefined): KvEntry | undefined {
+    const kv: IKeyValue | undefined = r?.response_range?.kvs?.[0];
     return kv ? { value: kv.value.toString('utf8'), revision: BigInt(kv.mod_revision) } : undefined;
+  }
+
+  private range(key: string): IRequestOp {
+    return { request_range: { key: Buffer.from(key) } };
+  }
+
+  private exec(compare: ICompare[], success: IRequestOp[], failure: IRequestOp[]) {
+    return this.client.kv.txn({ compare, success, failure }, { deadline: Date.now() + this.timeout });
   }
 
   async get(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
     try {
-      const res = await Promise.all(keys.map((k) => this.client.get(k).exec()));
-      return res.map((r) => this.entry(r.kvs as unknown as RangeKv[]));
+      const res = await this.exec([], keys.map((k) => this.range(k)), []);
+      return res.responses.map((r) => this.entry(r));
     } catch (e) {
       throw new KvUnavailable(false, e);
     }
   }
 
   async txn(compares: readonly KvCompare[], writes: readonly KvWrite[]): Promise<KvTxnResult> {
-    const ops = writes.map((w) =>
-      w.value === null ? this.client.delete().key(w.key) : this.client.put(w.key).value(w.value),
+    const compare: ICompare[] = compares.map((c) =>
+      c.revision === null
+        ? { key: Buffer.from(c.key), result: EQUAL, target: TARGET_CREATE, create_revision: 0 }
+        : { key: Buffer.from(c.key), result: EQUAL, target: TARGET_MOD, mod_revision: c.revision.toString() },
     );
-    let builder;
-    if (compares.length === 0) {
-      // An unconditional write is still one transaction, so both keys change together.
-      builder = this.client.if(writes[0]!.key, 'Version', '>', -1);
-    } else {
-      builder = compares.reduce(
-        (b, c, i) => {
-          const [column, value] = c.revision === null ? (['Create', 0] as const) : (['Mod', c.revision.toString()] as const);
-          return i === 0 ? this.client.if(c.key, column, '==', value) : b!.and(c.key, column, '==', value);
-        },
-        undefined as ReturnType<Etcd3['if']> | undefined,
-      )!;
-    }
-    builder = builder.then(...ops).else(...compares.map((c) => this.client.get(c.key)));
+    const success: IRequestOp[] = writes.map((w) =>
+      w.value === null
+        ? { request_delete_range: { key: Buffer.from(w.key) } }
+        : { request_put: { key: Buffer.from(w.key), value: Buffer.from(w.value) } },
+    );
     let res;
     try {
-      res = await builder.commit();
+      res = await this.exec(compare, success, compares.map((c) => this.range(c.key)));
     } catch (e) {
-      throw new KvUnavailable(true, e);
+      throw new KvUnavailable(!provablyNotSent(e), e);
     }
     if (res.succeeded) return { ok: true, revision: BigInt(res.header.revision) };
-    return {
-      ok: false,
-      current: res.responses.map((r) => this.entry(r.response_range?.kvs as unknown as RangeKv[] | undefined)),
-    };
+    return { ok: false, current: res.responses.map((r) => this.entry(r)) };
   }
 
   async close(): Promise<void> {

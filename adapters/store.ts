@@ -14,7 +14,7 @@
  *   checked before any write (ValueTooLargeError); transport failures become
  *   StoreUnavailableError, with `maybeApplied` when a write was in flight.
  */
-import { MAX_UINT64, advance } from '../machines/epoch.js';
+import { advance, assertUint64 } from '../machines/epoch.js';
 import type { Progress } from '../machines/protocol.js';
 import {
   AlreadyExistsError,
@@ -99,11 +99,16 @@ export class KvEpochStore implements EpochStore {
   }
 
   private async write(id: string, compares: KvCompare[], writes: KvWrite[]) {
+    // etcd refuses a request over 1.5 MiB (and one over 2 MiB trips its client's retries): check
+    // each value, then the whole transaction, before anything is sent.
+    let total = 0;
     for (const w of writes) {
-      if (w.value !== null) {
-        const bytes = Buffer.byteLength(w.value);
-        if (bytes > this.policy.maxValueBytes) throw new ValueTooLargeError(id, w.key, bytes, this.policy.maxValueBytes);
-      }
+      const bytes = Buffer.byteLength(w.key) + (w.value === null ? 0 : Buffer.byteLength(w.value));
+      if (bytes > this.policy.maxValueBytes) throw new ValueTooLargeError(id, w.key, bytes, this.policy.maxValueBytes);
+      total += bytes;
+    }
+    if (total > this.policy.maxValueBytes) {
+      throw new ValueTooLargeError(id, writes.map((w) => w.key).join(' + '), total, this.policy.maxValueBytes);
     }
     let r;
     try {
@@ -157,7 +162,7 @@ export class KvEpochStore implements EpochStore {
   }
 
   async bumpEpoch(id: string, candidate: bigint, opts: BumpOptions = {}): Promise<Versioned<ChangefeedInfo>> {
-    if (candidate < 0n || candidate > MAX_UINT64) throw new RangeError(`candidate ${candidate} is not a uint64`);
+    assertUint64(candidate, 'candidate');
     const k = this.keys(id);
     const withStatus = opts.status !== undefined;
     const keys = withStatus ? [k.info, k.status] : [k.info];
@@ -176,7 +181,7 @@ export class KvEpochStore implements EpochStore {
         try {
           epoch = advance(candidate, stored.epoch);
         } catch {
-          throw new StoreEpochOverflowError(id, stored.epoch);
+          throw new StoreEpochOverflowError(id, k.info, stored.epoch);
         }
         info = {
           ...stored,
