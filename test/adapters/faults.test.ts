@@ -35,11 +35,12 @@ function expectCommitOrdered(acks: Array<{ epoch: bigint; revision: bigint }>) {
   expect(new Set(acks.map((a) => a.epoch)).size).toBe(acks.length);
 }
 
-async function contend(store: EpochStore, bumpers: number, each: number) {
+/** Each store is one bumper (its own client, as separate coordinators would have). */
+async function contend(stores: EpochStore[], each: number) {
   const acks: Array<{ epoch: bigint; revision: bigint }> = [];
   const errors: unknown[] = [];
   await Promise.all(
-    Array.from({ length: bumpers }, async () => {
+    stores.map(async (store) => {
       for (let i = 0; i < each; i++) {
         try {
           const r: Versioned<ChangefeedInfo> = await store.bumpEpoch('cf', 0n);
@@ -56,61 +57,101 @@ async function contend(store: EpochStore, bumpers: number, each: number) {
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+if (!etcdAvailable) {
+  console.warn('NOTICE: /usr/bin/etcd is not installed (apt-get install etcd-server): the etcd fault tests are SKIPPED here; CI installs it.');
+}
+
+type Outcome = { ack: bigint } | { failure: unknown };
+
 describe.skipIf(!etcdAvailable)('etcd under faults', () => {
   let server: EtcdServer;
   afterAll(async () => server?.stop());
 
-  it('SIGKILL and restart during a loop of bumps: acks strictly increase, no epoch twice, failures typed', async () => {
+  it('SIGKILL and restart (same data dir) during a loop of bumps: acks strictly increase, no epoch twice, every failure typed and every unacknowledged write reported as maybe applied', async () => {
     server = await EtcdServer.start();
     const store = EtcdEpochStore.connect({ hosts: server.endpoint, callTimeoutMs: 800, policy: { casDelayMs: 5 } });
     await store.create('cf', info, status);
-    const acks: bigint[] = [];
-    const failures: unknown[] = [];
-    let killedAt = -1;
-    let restarted = false;
-    for (let i = 0; acks.length < 60 || !restarted; i++) {
-      if (acks.length === 20 && killedAt < 0) {
-        killedAt = i;
-        await server.kill();
-        setTimeout(() => void server.launch().then(() => (restarted = true)), 1500);
+    const outcomes: Outcome[] = [];
+    const acks = () => outcomes.filter((o): o is { ack: bigint } => 'ack' in o).length;
+    let stop = false;
+    // One bumper, always with a call in flight, so a kill lands mid-call.
+    const loop = (async () => {
+      while (!stop) {
+        try {
+          outcomes.push({ ack: (await store.bumpEpoch('cf', 0n)).value.epoch });
+        } catch (e) {
+          outcomes.push({ failure: e });
+          await new Promise((r) => setTimeout(r, 20));
+        }
       }
-      try {
-        acks.push((await store.bumpEpoch('cf', 0n)).value.epoch);
-      } catch (e) {
-        failures.push(e);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      if (i > 5000) throw new Error('the loop did not recover after the restart');
+    })();
+    const waitFor = async (cond: () => boolean) => {
+      while (!cond()) await new Promise((r) => setTimeout(r, 5));
+    };
+    for (let cycle = 1; cycle <= 2; cycle++) {
+      const before = acks();
+      await waitFor(() => acks() >= before + 20);
+      await server.kill(); // SIGKILL: no clean shutdown
+      await new Promise((r) => setTimeout(r, 1000));
+      await server.launch(); // same ports, same data directory
+      const after = acks();
+      await waitFor(() => acks() >= after + 20); // the same client recovers by itself
     }
+    stop = true;
+    await loop;
     await store.close();
+
+    const failures = outcomes.flatMap((o) => ('failure' in o ? [o.failure] : []));
     expect(failures.length).toBeGreaterThan(0);
     for (const f of failures) {
       expect(f).toBeInstanceOf(StoreUnavailableError);
-      expect(typeof (f as StoreUnavailableError).maybeApplied).toBe('boolean');
+      expect(f).toMatchObject({ code: 'STORE_UNAVAILABLE', changefeedId: 'cf' });
     }
-    for (let i = 1; i < acks.length; i++) expect(acks[i]! > acks[i - 1]!).toBe(true);
-    expect(new Set(acks).size).toBe(acks.length);
-    // A maybe-applied bump may have moved the epoch past the last ack, never below it.
+    // While etcd is down, calls fail before anything is sent: those are known not applied.
+    expect(failures.some((f) => (f as StoreUnavailableError).maybeApplied === false)).toBe(true);
+
+    // Every bump here is stored + 1 (candidate 0). Between two acks P and E, the E - P - 1 bumps
+    // that were applied but not acknowledged must each have been reported as maybe applied.
     const check = EtcdEpochStore.connect({ hosts: server.endpoint });
     const stored = (await check.get('cf')).info.value.epoch;
-    expect(stored >= acks[acks.length - 1]!).toBe(true);
-    // Every stored bump that was never acknowledged must have been reported as maybe applied.
-    const applied = Number(stored - 1n);
-    const maybe = failures.filter((f) => (f as StoreUnavailableError).maybeApplied).length;
-    expect(applied - acks.length).toBeLessThanOrEqual(maybe);
     await check.close();
+    let previous = info.epoch;
+    let maybe = 0;
+    const seen = new Set<bigint>();
+    for (const o of [...outcomes, { ack: stored, final: true }]) {
+      if ('failure' in o) {
+        if ((o.failure as StoreUnavailableError).maybeApplied) maybe++;
+        continue;
+      }
+      if (!('final' in o)) {
+        expect(seen.has(o.ack), `epoch ${o.ack} returned twice`).toBe(false);
+        seen.add(o.ack);
+        expect(o.ack > previous, `ack ${o.ack} after ${previous}`).toBe(true);
+      }
+      // The final stored epoch may equal the last ack (no unacknowledged write since).
+      const unacknowledged = o.ack - previous - ('final' in o ? 0n : 1n);
+      expect(unacknowledged >= 0n && unacknowledged <= BigInt(maybe), `${unacknowledged} silent writes before ${o.ack}`).toBe(true);
+      previous = o.ack;
+      maybe = 0;
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(80);
   }, 60_000);
 
-  it('8 concurrent bumpers on one key: each call succeeds or reports CAS exhaustion; epochs distinct and commit-ordered', async () => {
+  it('8 concurrent bumpers (8 clients) on one key: each call succeeds or reports CAS exhaustion; epochs distinct and commit-ordered', async () => {
     server ??= await EtcdServer.start();
-    const store = EtcdEpochStore.connect({ hosts: server.endpoint, layout: { prefix: '/contend' } });
-    await store.create('cf', info, status);
-    const { acks, errors } = await contend(store, 8, 15);
-    await store.close();
+    const layout = { prefix: '/contend' };
+    const setup = EtcdEpochStore.connect({ hosts: server.endpoint, layout });
+    await setup.create('cf', info, status);
+    const stores = Array.from({ length: 8 }, () => EtcdEpochStore.connect({ hosts: server.endpoint, layout }));
+    const { acks, errors } = await contend(stores, 15);
+    for (const s of stores) await s.close();
     for (const e of errors) expect(e).toBeInstanceOf(CasExhaustedError);
     expect(acks.length + errors.length).toBe(120);
     expect(acks.length).toBeGreaterThan(0);
     expectCommitOrdered(acks);
+    const max = acks.reduce((m, a) => (a.epoch > m ? a.epoch : m), 0n);
+    expect((await setup.get('cf')).info.value.epoch).toBe(max);
+    await setup.close();
   }, 60_000);
 });
 

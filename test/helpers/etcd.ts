@@ -25,9 +25,18 @@ async function freePort(): Promise<number> {
 }
 
 const running = new Set<ChildProcess>();
-process.on('exit', () => {
+function killAll(): void {
   for (const p of running) p.kill('SIGKILL');
-});
+}
+// Never leave an etcd behind: on a normal exit, and when the test process is told to stop.
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    // Keep the signal's meaning: terminate, unless someone else handles it.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
 
 export class EtcdServer {
   private proc: ChildProcess | undefined;
@@ -64,9 +73,14 @@ export class EtcdServer {
     );
     this.proc = proc;
     running.add(proc);
-    proc.on('exit', () => running.delete(proc));
+    let exited: number | string | null = null;
+    proc.on('exit', (code, signal) => {
+      running.delete(proc);
+      exited = code ?? signal;
+    });
     const deadline = Date.now() + 20_000;
     for (;;) {
+      if (exited !== null) throw new Error(`etcd exited (${exited}) before it became healthy on ${c}`);
       try {
         const r = await fetch(`${c}/health`);
         if ((await r.json()).health === 'true') return;
