@@ -1,27 +1,62 @@
 /**
- * Epoch candidates (spec §3.5, `GenerateChangefeedEpoch`): a TSO `physical_ms << 18 | logical`
- * from the timestamp oracle when there is one, the local UnixNano when there is none or when it
- * fails (a warning, as in the source). Candidates are strictly increasing within the process.
- * Only a candidate: the store's bump still persists `max(candidate, stored + 1)` (§3.2).
+ * Epoch candidates (spec §3.5, `pkg/pdutil/utils.go:GenerateChangefeedEpoch`):
+ * - a TSO `physical_ms << 18 | logical` from the timestamp oracle when there is one;
+ * - the local UnixNano when the oracle fails (the source logs a warning and carries on), and when
+ *   there is no oracle at all (`pdClient == nil`, `tso: null` here).
+ * opcharts has no PD, so the default oracle is {@link LocalTso}: TSO-shaped values from the local
+ * millisecond clock. Candidates from one clock are strictly increasing (never 0, never repeated);
+ * use {@link processEpochClock} for one clock per process. Only a candidate: the store's bump
+ * still persists `max(candidate, stored + 1)` (§3.2), and after one UnixNano fallback every later
+ * TSO candidate is below the stored epoch, so bumps then yield `stored + 1` (§3.5, derived).
+ * Time sources are injectable for tests.
  */
-import { composeTso, MAX_UINT64, type Uint64 } from '../machines/epoch.js';
+import { composeTso, MAX_TSO_LOGICAL, MAX_UINT64, type Uint64 } from '../machines/epoch.js';
+import { EpochOverflowError } from '../machines/errors.js';
 
 export interface TsoSource {
   getTs(): Promise<{ physicalMs: bigint; logical: bigint }>;
 }
 
+/**
+ * A TSO-like oracle on the local millisecond clock: physical = the clock, logical counts up within
+ * one millisecond; when the clock stalls, goes back, or 2^18 logicals are used, physical moves on
+ * by one, as PD's allocator does. Strictly increasing.
+ */
+export class LocalTso implements TsoSource {
+  private physical = -1n;
+  private logical = 0n;
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  async getTs(): Promise<{ physicalMs: bigint; logical: bigint }> {
+    const now = BigInt(Math.floor(this.nowMs()));
+    if (now > this.physical) {
+      this.physical = now;
+      this.logical = 0n;
+    } else if (this.logical < MAX_TSO_LOGICAL) {
+      this.logical++;
+    } else {
+      this.physical++;
+      this.logical = 0n;
+    }
+    return { physicalMs: this.physical, logical: this.logical };
+  }
+}
+
 export interface EpochClockOptions {
-  /** The timestamp oracle (PD); absent = local time only (`pdClient == nil`). */
-  tso?: TsoSource;
-  /** Local clock in nanoseconds since the epoch (default: `Date.now()` × 1e6 plus a sub-ms counter). */
+  /** The timestamp oracle (PD). Default: {@link LocalTso}. `null`: no PD, local UnixNano only. */
+  tso?: TsoSource | null;
+  /** Local clock in nanoseconds since the Unix epoch (default: `Date.now()` × 10^6). */
   nowNanos?: () => bigint;
-  /** Told when the TSO failed and local time was used. */
+  /** Told when the oracle failed and local time was used (the source logs a warning). */
   onFallback?: (error: unknown) => void;
 }
 
 export class EpochClock {
   private last = 0n;
-  constructor(private readonly options: EpochClockOptions = {}) {}
+  private readonly tso: TsoSource | null;
+  constructor(private readonly options: EpochClockOptions = {}) {
+    this.tso = options.tso === undefined ? new LocalTso() : options.tso;
+  }
 
   private localNanos(): bigint {
     return this.options.nowNanos ? this.options.nowNanos() : BigInt(Date.now()) * 1_000_000n;
@@ -30,9 +65,9 @@ export class EpochClock {
   /** The next candidate: never 0, never repeated, never smaller than one already returned. */
   async next(): Promise<Uint64> {
     let candidate: bigint;
-    if (this.options.tso) {
+    if (this.tso) {
       try {
-        const { physicalMs, logical } = await this.options.tso.getTs();
+        const { physicalMs, logical } = await this.tso.getTs();
         candidate = composeTso(physicalMs, logical);
       } catch (e) {
         this.options.onFallback?.(e);
@@ -43,8 +78,15 @@ export class EpochClock {
     }
     if (candidate <= this.last) candidate = this.last + 1n;
     if (candidate === 0n) candidate = 1n;
-    if (candidate > MAX_UINT64) candidate = MAX_UINT64;
+    if (candidate > MAX_UINT64) throw new EpochOverflowError(this.last, 'epoch candidate');
     this.last = candidate;
     return candidate;
   }
+}
+
+let shared: EpochClock | undefined;
+/** One clock for the whole process (local TSO, UnixNano fallback), so its candidates never repeat. */
+export function processEpochClock(): EpochClock {
+  shared ??= new EpochClock();
+  return shared;
 }

@@ -1,14 +1,35 @@
 /**
- * Actor logic bound to an epoch store, for hosts to provide to the machines (XState `fromPromise`),
- * and the executor of the store intents the machines emit (`store.*`).
+ * XState actor logic (`fromPromise`) over an epoch store (spec §3.2-§3.4: bump, resume, set
+ * progress, delete), for hosts to run the store intents the pure machines emit (`store.*`) and
+ * feed the results back as events. The machines themselves never invoke these.
  */
 import { createActor, fromPromise, toPromise } from 'xstate';
 import type { Progress } from '../machines/protocol.js';
-import type { ChangefeedInfo, EpochStore, Versioned } from '../adapters/types.js';
+import type { BumpOptions, ChangefeedInfo, EpochStore, Versioned } from '../adapters/types.js';
 
-export const bumpEpochLogic = fromPromise<Versioned<ChangefeedInfo>, { store: EpochStore; changefeedId: string; candidate: bigint }>(
-  ({ input }) => input.store.bumpEpoch(input.changefeedId, input.candidate),
-);
+/**
+ * The same operations with the store bound, for `machine.provide({ actors: epochStoreActors(store) })`
+ * in a host: each takes only the changefeed's arguments as input.
+ */
+export function epochStoreActors(store: EpochStore) {
+  return {
+    bumpEpoch: fromPromise<Versioned<ChangefeedInfo>, { changefeedId: string; candidate: bigint; opts?: BumpOptions }>(({ input }) =>
+      store.bumpEpoch(input.changefeedId, input.candidate, input.opts),
+    ),
+    resume: fromPromise<Versioned<ChangefeedInfo>, { changefeedId: string; candidate: bigint; checkpointTs: bigint }>(({ input }) =>
+      store.resume(input.changefeedId, input.candidate, input.checkpointTs),
+    ),
+    setProgress: fromPromise<void, { changefeedId: string; progress: Progress }>(({ input }) =>
+      store.setProgress(input.changefeedId, input.progress),
+    ),
+    deleteChangefeed: fromPromise<void, { changefeedId: string }>(({ input }) => store.delete(input.changefeedId)),
+  };
+}
+
+export const bumpEpochLogic = fromPromise<
+  Versioned<ChangefeedInfo>,
+  { store: EpochStore; changefeedId: string; candidate: bigint; opts?: BumpOptions }
+>(({ input }) => input.store.bumpEpoch(input.changefeedId, input.candidate, input.opts));
 
 export const resumeLogic = fromPromise<
   Versioned<ChangefeedInfo>,
