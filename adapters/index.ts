@@ -1,13 +1,15 @@
 /**
- * Epoch stores: one contract (types.ts), three adapters, and `openEpochStore(spec)`:
- * `memory`, `lmdb` / `lmdb:PATH` (the embedded default, `.opcharts/store`), and
- * `etcd://HOST:PORT[,HOST:PORT...][/prefix]`.
+ * Epoch stores (spec §3): one contract (types.ts, semantics in store.ts), three adapters (memory,
+ * LMDB, etcd), typed errors, and `openEpochStore(spec)`: `memory`, `lmdb` / `lmdb:PATH` (the
+ * embedded default, `.opcharts/store`), and `etcd://HOST:PORT[,HOST:PORT...][/prefix]`.
+ * See adapters/README.md.
  */
 import { StoreSpecError } from './errors.js';
 import { EtcdEpochStore } from './etcd.js';
 import { DEFAULT_LMDB_PATH, LmdbEpochStore } from './lmdb.js';
 import { MemoryEpochStore } from './memory.js';
-import type { CasPolicy, EpochStore } from './types.js';
+import type { KvEpochStore } from './store.js';
+import type { CasPolicy } from './types.js';
 
 export * from './types.js';
 export * from './errors.js';
@@ -20,7 +22,12 @@ export { EtcdEpochStore, EtcdKv, type EtcdKvOptions } from './etcd.js';
 
 const HOSTPORT = /^[A-Za-z0-9.-]+:[0-9]{1,5}$/;
 
-export function openEpochStore(spec = `lmdb:${DEFAULT_LMDB_PATH}`, policy: Partial<CasPolicy> = {}): EpochStore {
+/**
+ * Opens an epoch store from a spec: `memory`, `lmdb` / `lmdb:PATH`, or
+ * `etcd://HOST:PORT[,HOST:PORT...][/prefix]` (keys under the prefix, default `/tidb/cdc`).
+ * A malformed spec is a {@link StoreSpecError}. See adapters/README.md.
+ */
+export function openEpochStore(spec = `lmdb:${DEFAULT_LMDB_PATH}`, policy: Partial<CasPolicy> = {}): KvEpochStore {
   if (spec === 'memory') return new MemoryEpochStore(undefined, { policy });
   if (spec === 'lmdb') return LmdbEpochStore.open(DEFAULT_LMDB_PATH, { policy });
   if (spec.startsWith('lmdb:')) {

@@ -22,7 +22,6 @@ import {
   openEpochStore,
   InvalidChangefeedIdError,
   type ChangefeedInfo,
-  type EpochStore,
   type Kv,
 } from '../../adapters/index.js';
 import { MAX_UINT64 } from '../../machines/epoch.js';
@@ -434,19 +433,42 @@ describe('failure injection (memory)', () => {
 });
 
 describe('openEpochStore', () => {
-  it('parses memory, lmdb:PATH and etcd://HOST:PORT/prefix, and refuses anything else with a typed error', async () => {
+  it('memory and lmdb:PATH open working stores; an LMDB path keeps its data across opens', async () => {
     const m = openEpochStore('memory');
     expect(m).toBeInstanceOf(MemoryEpochStore);
+    await m.create('a', info(1n), status());
+    expect((await m.bumpEpoch('a', 0n)).value.epoch).toBe(2n);
     const dir = mkdtempSync(join(tmpdir(), 'opcharts-spec-'));
     tmpDirs.push(dir);
-    const l = openEpochStore(`lmdb:${dir}`) as EpochStore;
+    const l = openEpochStore(`lmdb:${dir}`);
     expect(l).toBeInstanceOf(LmdbEpochStore);
+    await l.create('a', info(7n), status());
     await l.close();
-    const e = openEpochStore('etcd://127.0.0.1:2379/my/prefix') as EtcdEpochStore;
+    const again = openEpochStore(`lmdb:${dir}`);
+    expect((await again.get('a')).info.value.epoch).toBe(7n);
+    await again.close();
+  });
+
+  it.skipIf(!etcdAvailable)('etcd://HOST:PORT/prefix connects and lays the keys out under the prefix (§3.1)', async () => {
+    etcd ??= await EtcdServer.start();
+    const spec = `etcd://127.0.0.1:${etcd.clientPort}/my/prefix/`;
+    const e = openEpochStore(spec);
+    expect(e).toBeInstanceOf(EtcdEpochStore);
     expect(e.layout.prefix).toBe('/my/prefix');
+    await e.create('spec-cf', info(3n), status());
+    const raw = (e as EtcdEpochStore).etcd.client;
+    expect(await raw.get('/my/prefix/default/default/changefeed/info/spec-cf').string()).toContain('"epoch":"3"');
+    expect(await raw.get('/my/prefix/default/default/changefeed/status/spec-cf').string()).toContain('"checkpoint-ts":"100"');
     await e.close();
-    for (const bad of ['', 'lmdb:', 'etcd://', 'etcd://host', 'redis://x:1', 'etcd://a:1;rm']) {
-      expect(() => openEpochStore(bad)).toThrow(StoreSpecError);
+    const plain = openEpochStore(`etcd://127.0.0.1:${etcd.clientPort}`);
+    expect(plain.keys('x').info).toBe('/tidb/cdc/default/default/changefeed/info/x');
+    await plain.close();
+  });
+
+  it('refuses a malformed spec with a typed error', () => {
+    for (const bad of ['', 'lmdb:', 'etcd://', 'etcd://host', 'etcd://host:port', 'redis://x:1', 'etcd://a:1;rm', 'memory:x']) {
+      expect(() => openEpochStore(bad), bad).toThrow(StoreSpecError);
     }
+    expect(() => openEpochStore('etcd://')).toThrow(/STORE_SPEC|bad epoch store/);
   });
 });
