@@ -12,9 +12,13 @@
  *   in-memory epoch: only an Add or a Move with both wired bumps (§2.4 `needsBump`).
  * - Otherwise the slot is reserved and the bump runs outside the controller lock (B3): the machine
  *   emits the reservation and a `store.bumpEpoch` intent, and waits for its result.
- * - Whatever the result, the reservation is released. A failed bump rejects; `persistedEpoch`
- *   records what the spec's table says of the store: `unchanged`, or `unknown` when the store
- *   reported the write as maybe applied (§3.2, a connection dropped mid-transaction).
+ * - A failed bump releases the reservation and rejects; `persistedEpoch` records what the spec's
+ *   table says of the store: `unchanged`, or `unknown` when the store reported the write as maybe
+ *   applied (§3.2, a connection dropped mid-transaction).
+ * - A successful bump keeps the reservation until the recheck has decided: the source releases it,
+ *   rechecks, sets the info and pushes under one lock (§2.4), so between the bump's completion and
+ *   the recheck a second Add or Move for the changefeed still fails its precheck (§5.1 B2). The
+ *   release is emitted together with the recheck's outcome.
  * - Recheck rejects when an operator took the slot meanwhile (a **stop wins while the bump is in
  *   flight**: stops never consult the reservation, §2.3.2), when the changefeed was removed, or
  *   when it was replaced by another object with the same ID. In each case the persisted epoch is
@@ -147,17 +151,19 @@ export const admissionMachine = setup({
     },
     Bumping: {
       on: {
-        BUMPED: { target: 'Recheck', actions: ['release', 'recordEpoch'] },
+        // The reservation is kept through the recheck: release, recheck, SetInfo and push are one
+        // critical section in the source (§2.4), so no second Add or Move passes its precheck between.
+        BUMPED: { target: 'Recheck', actions: 'recordEpoch' },
         BUMP_FAILED: { target: 'Rejected', actions: ['release', 'rejectBumpFailed'] },
       },
     },
     Recheck: {
       on: {
         RECHECK: [
-          { guard: 'hasOperator', target: 'Rejected', actions: 'rejectSlotTaken' },
-          { guard: 'changefeedMissing', target: 'Rejected', actions: 'rejectRemoved' },
-          { guard: 'changefeedReplaced', target: 'Rejected', actions: 'rejectReplaced' },
-          { target: 'Accepted', actions: ['setInfo', 'push'] },
+          { guard: 'hasOperator', target: 'Rejected', actions: ['release', 'rejectSlotTaken'] },
+          { guard: 'changefeedMissing', target: 'Rejected', actions: ['release', 'rejectRemoved'] },
+          { guard: 'changefeedReplaced', target: 'Rejected', actions: ['release', 'rejectReplaced'] },
+          { target: 'Accepted', actions: ['release', 'setInfo', 'push'] },
         ],
       },
     },

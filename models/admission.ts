@@ -52,10 +52,14 @@ export const admissionModel: MachineModel = {
         s.next.value === 'Rejected',
     },
     {
-      name: 'the reservation is taken only when a bump starts and released exactly when it ends',
-      holds: (s) =>
-        effectsOf(s.effects, 'controller.reserveBumping').length === (s.prev.value === 'Precheck' && s.next.value === 'Bumping' ? 1 : 0) &&
-        effectsOf(s.effects, 'controller.releaseBumping').length === (s.prev.value === 'Bumping' && s.next.value !== 'Bumping' ? 1 : 0),
+      name: 'the reservation is taken when a bump starts and held until the bump fails or the recheck decides (§2.4, B2)',
+      holds: (s) => {
+        const held = (v: unknown) => v === 'Bumping' || v === 'Recheck';
+        return (
+          effectsOf(s.effects, 'controller.reserveBumping').length === (!held(s.prev.value) && held(s.next.value) ? 1 : 0) &&
+          effectsOf(s.effects, 'controller.releaseBumping').length === (held(s.prev.value) && !held(s.next.value) ? 1 : 0)
+        );
+      },
     },
     {
       name: 'a rejection after the bump never replaces the in-memory info (I2)',

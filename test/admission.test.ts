@@ -104,10 +104,40 @@ describe('§2.4 admission machine (pure)', () => {
     expect(r.types).not.toContain('controller.setInfo');
   });
 
-  it('Bumping: done → epochBumping −= cf → Recheck; nothing pushed before the recheck', () => {
+  it('Bumping: done → Recheck with the reservation still held; nothing pushed before the recheck', () => {
     const r = run({}, [precheck(), bumped()]);
     expect(r.state).toBe('Recheck');
-    expect(r.types).toEqual(['controller.reserveBumping', 'store.bumpEpoch', 'controller.releaseBumping']);
+    expect(r.types).toEqual(['controller.reserveBumping', 'store.bumpEpoch']);
+  });
+
+  it('§2.4 recheck under the lock: the reservation is released with the recheck outcome, never before it', () => {
+    for (const v of [{}, { hasOperator: true }, { changefeedExists: false }, { sameChangefeed: false }]) {
+      const r = run({}, [precheck(), bumped(), recheck(v)]);
+      const types = r.types.slice(2);
+      expect(types[0], JSON.stringify(v)).toBe('controller.releaseBumping');
+      expect(r.types.filter((t) => t === 'controller.releaseBumping')).toHaveLength(1);
+    }
+  });
+
+  it('§2.4 / §5.1 B2: a second Add or Move arriving between the bump completion and the recheck fails its precheck', () => {
+    // Two admissions for one changefeed, interleaved as a host that delivers the recheck
+    // asynchronously would: the first bump completes, then the second precheck runs, then the first recheck.
+    const bumping = new Set<string>();
+    const start = () => {
+      const actor = createActor(admissionMachine, { input: { changefeedId: 'cf', kind: 'move', needsBump: true } });
+      actor.on('controller.reserveBumping', () => void bumping.add('cf'));
+      actor.on('controller.releaseBumping', () => void bumping.delete('cf'));
+      return actor.start();
+    };
+    const first = start();
+    first.send(precheck());
+    first.send(bumped(6n));
+    const second = start();
+    second.send(precheck({ bumping: bumping.has('cf') }));
+    expect(second.getSnapshot()).toMatchObject({ value: 'Rejected', context: { reason: 'bump-in-flight' } });
+    first.send(recheck());
+    expect(first.getSnapshot().value).toBe('Accepted');
+    expect(bumping.size).toBe(0);
   });
 
   it('Bumping: a PRECHECK or RECHECK arriving early is ignored', () => {
@@ -201,6 +231,7 @@ describe('§2.4 admission through the host driver, against a memory store', () =
     expect(r).toEqual({ accepted: true, epoch: 6n, persistedEpoch: 'bumped' });
     expect(await persisted()).toBe(6n);
     expect(c.log).toEqual(['reserve', 'release', 'setInfo 6', 'push move with epoch 6']);
+    // The release comes with the recheck, in the same step as SetInfo and the push (§2.4).
     expect(c.bumping.size).toBe(0);
   });
 
