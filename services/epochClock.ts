@@ -4,14 +4,16 @@
  * - the local UnixNano when the oracle fails (the source logs a warning and carries on), and when
  *   there is no oracle at all (`pdClient == nil`, `tso: null` here).
  * opcharts has no PD, so the default oracle is {@link LocalTso}: TSO-shaped values from the local
- * millisecond clock. Candidates from one clock are strictly increasing (never 0, never repeated);
- * use {@link processEpochClock} for one clock per process. Only a candidate: the store's bump
- * still persists `max(candidate, stored + 1)` (§3.2), and after one UnixNano fallback every later
- * TSO candidate is below the stored epoch, so bumps then yield `stored + 1` (§3.5, derived).
- * Time sources are injectable for tests.
+ * millisecond clock (strictly increasing, as PD's are); use {@link processEpochClock} for one
+ * oracle per process. The clock itself keeps **no state across calls or changefeeds**, like the
+ * source's `GenerateChangefeedEpoch`: one PD failure yields one UnixNano candidate for the
+ * changefeed being bumped and nothing else, so other changefeeds stay on the TSO scale. Strict
+ * increase per changefeed is the store's job: its bump persists `max(candidate, stored + 1)`
+ * (§3.2), so after a UnixNano fallback that changefeed's later TSO candidates fall below its stored
+ * epoch and its bumps yield `stored + 1` (§3.5, derived). Time sources are injectable for tests.
  */
 import { composeTso, MAX_TSO_LOGICAL, MAX_UINT64, type Uint64 } from '../machines/epoch.js';
-import { EpochOverflowError } from '../machines/errors.js';
+import { EpochRangeError } from '../machines/errors.js';
 
 export interface TsoSource {
   getTs(): Promise<{ physicalMs: bigint; logical: bigint }>;
@@ -52,7 +54,6 @@ export interface EpochClockOptions {
 }
 
 export class EpochClock {
-  private last = 0n;
   private readonly tso: TsoSource | null;
   constructor(private readonly options: EpochClockOptions = {}) {
     this.tso = options.tso === undefined ? new LocalTso() : options.tso;
@@ -62,7 +63,10 @@ export class EpochClock {
     return this.options.nowNanos ? this.options.nowNanos() : BigInt(Date.now()) * 1_000_000n;
   }
 
-  /** The next candidate: never 0, never repeated, never smaller than one already returned. */
+  /**
+   * A candidate for one bump: the TSO, or the local UnixNano when the oracle fails or is absent.
+   * Stateless: it may repeat or go back; the store's `max(candidate, stored + 1)` decides.
+   */
   async next(): Promise<Uint64> {
     let candidate: bigint;
     if (this.tso) {
@@ -76,16 +80,13 @@ export class EpochClock {
     } else {
       candidate = this.localNanos();
     }
-    if (candidate <= this.last) candidate = this.last + 1n;
-    if (candidate === 0n) candidate = 1n;
-    if (candidate > MAX_UINT64) throw new EpochOverflowError(this.last, 'epoch candidate');
-    this.last = candidate;
+    if (candidate < 0n || candidate > MAX_UINT64) throw new EpochRangeError('epoch candidate', candidate, 'outside uint64');
     return candidate;
   }
 }
 
 let shared: EpochClock | undefined;
-/** One clock for the whole process (local TSO, UnixNano fallback), so its candidates never repeat. */
+/** One clock for the whole process: one local TSO, whose values never repeat within the process. */
 export function processEpochClock(): EpochClock {
   shared ??= new EpochClock();
   return shared;
