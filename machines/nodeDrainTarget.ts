@@ -10,9 +10,12 @@
  * - A lower epoch is rejected; at the same epoch only non-empty → empty (the clear) is accepted; a
  *   higher epoch always wins. An accepted update fans out to the node's maintainers.
  * - **Every** request from the coordinator, accepted or not, is answered by a forced NodeHeartbeat
- *   reporting the node's current (target, epoch): that heartbeat is the ack.
+ *   reporting the node's current (target, epoch): that heartbeat is the ack — once the node is
+ *   bootstrapped (adopted coordinator version > 0, `isBootstrap()`): node heartbeats are never sent
+ *   before that, so a request after a version-0 bootstrap is applied but not acknowledged.
  * - COORDINATOR_BOOTSTRAP with a version not older than the one seen adopts the sender and answers
- *   with the current drain target (and drain protocol version 1).
+ *   with the current drain target (and drain protocol version 1); the source sends this bootstrap
+ *   response whatever the version.
  *
  * Events in: SET_DISPATCHER_DRAIN_TARGET {from, target, epoch}, COORDINATOR_BOOTSTRAP {from, version}.
  * Effects out: NodeDrainHeartbeat {to, target, epoch}, CoordinatorBootstrapResponse,
@@ -20,7 +23,7 @@
  * Simplification: the heartbeat here carries only the drain-target fields (liveness and node epoch
  * are the node liveness machine's).
  */
-import { setup, emit, assign } from 'xstate';
+import { setup, emit, assign, enqueueActions } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import type { NodeId } from './protocol.js';
 
@@ -60,7 +63,12 @@ export const nodeDrainTargetMachine = setup({
   actions: {
     apply: assign(({ event }) => (event.type === 'SET_DISPATCHER_DRAIN_TARGET' ? { target: event.target, epoch: event.epoch } : {})),
     fanOut: emit(({ context }) => ({ type: 'maintainers.setDrainTarget' as const, target: context.target, epoch: context.epoch })),
-    ack: emit(({ context }) => ({ type: 'NodeDrainHeartbeat' as const, to: context.coordinatorId, target: context.target, epoch: context.epoch })),
+    /** `sendNodeHeartbeat(true)`: a no-op until a coordinator with version > 0 bootstrapped the node. */
+    ackIfBootstrapped: enqueueActions(({ context, enqueue }) => {
+      if (context.coordinatorVersion > 0n) {
+        enqueue.emit({ type: 'NodeDrainHeartbeat', to: context.coordinatorId, target: context.target, epoch: context.epoch });
+      }
+    }),
     adopt: assign(({ event }) => (event.type === 'COORDINATOR_BOOTSTRAP' ? { coordinatorId: event.from, coordinatorVersion: event.version } : {})),
     replyBootstrap: emit(({ context }) => ({
       type: 'CoordinatorBootstrapResponse' as const,
@@ -82,9 +90,9 @@ export const nodeDrainTargetMachine = setup({
       on: {
         SET_DISPATCHER_DRAIN_TARGET: [
           { guard: 'isNotFromCoordinator' },
-          { guard: 'isAcceptedTarget', target: 'Targeted', actions: ['apply', 'fanOut', 'ack'] },
-          { guard: 'isAcceptedClear', actions: ['apply', 'fanOut', 'ack'] },
-          { actions: 'ack' },
+          { guard: 'isAcceptedTarget', target: 'Targeted', actions: ['apply', 'fanOut', 'ackIfBootstrapped'] },
+          { guard: 'isAcceptedClear', actions: ['apply', 'fanOut', 'ackIfBootstrapped'] },
+          { actions: 'ackIfBootstrapped' },
         ],
       },
     },
@@ -92,9 +100,9 @@ export const nodeDrainTargetMachine = setup({
       on: {
         SET_DISPATCHER_DRAIN_TARGET: [
           { guard: 'isNotFromCoordinator' },
-          { guard: 'isAcceptedTarget', actions: ['apply', 'fanOut', 'ack'] },
-          { guard: 'isAcceptedClear', target: 'Cleared', actions: ['apply', 'fanOut', 'ack'] },
-          { actions: 'ack' },
+          { guard: 'isAcceptedTarget', actions: ['apply', 'fanOut', 'ackIfBootstrapped'] },
+          { guard: 'isAcceptedClear', target: 'Cleared', actions: ['apply', 'fanOut', 'ackIfBootstrapped'] },
+          { actions: 'ackIfBootstrapped' },
         ],
       },
     },

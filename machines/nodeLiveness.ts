@@ -14,9 +14,13 @@
  *   skip such as Alive → STOPPING, a repeat, a step back) answers with the unchanged state.
  * - COORDINATOR_BOOTSTRAP (§2.6.3): a version older than the one seen is ignored; otherwise the
  *   sender is adopted as the coordinator and a forced NodeHeartbeat is sent.
+ * - "Bootstrapped" means an adopted coordinator version > 0 (`isBootstrap()`): a version-0
+ *   bootstrap adopts the sender, but node heartbeats (forced ones included) are sent only once
+ *   bootstrapped, and adds are dropped until then. Liveness requests from the adopted sender are
+ *   still handled and answered (the source checks only the sender there).
  * - ADD_MAINTAINER (§2.6.1, §2.7.1 step 1): while Stopping the add is silently dropped (I16); in
  *   Alive and Draining it is admitted (forwarded to the maintainer registry). Adds from a sender
- *   other than the coordinator are ignored.
+ *   other than the coordinator, or before a bootstrap with version > 0, are ignored.
  *
  * Events in: SET_NODE_LIVENESS {from, target, nodeEpoch}, STORE {liveness},
  * COORDINATOR_BOOTSTRAP {from, version}, ADD_MAINTAINER {from, changefeedId, maintainerEpoch}.
@@ -28,7 +32,7 @@
  * outside {Alive, Draining, Stopping} (the source's `Store(3)`) is refused at the input boundary.
  * The bootstrap reply (statuses, drain protocol version, drain target) belongs to the registry.
  */
-import { setup, emit, assign } from 'xstate';
+import { setup, emit, assign, and } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import { LIVENESS_ORDER, type ChangefeedId, type Effect, type Liveness, type NodeId } from './protocol.js';
 
@@ -61,12 +65,33 @@ export interface AdmitAddMaintainerIntent {
 
 export type NodeLivenessEffect = Effect | AdmitAddMaintainerIntent;
 
-/** Adopt a current-or-newer coordinator and answer with a forced heartbeat of the current liveness. */
+/**
+ * Adopt a current-or-newer coordinator; a bootstrapping one (version > 0) is answered with a forced
+ * heartbeat of the current liveness.
+ */
 function bootstrapIn(current: Liveness) {
-  return {
-    guard: 'isCurrentOrNewerCoordinator' as const,
-    actions: ['adoptCoordinator' as const, { type: 'sendForcedHeartbeat' as const, params: { applied: current } }],
-  };
+  return [
+    {
+      guard: and(['isCurrentOrNewerCoordinator', 'isBootstrappingVersion']),
+      actions: ['adoptCoordinator' as const, { type: 'sendForcedHeartbeat' as const, params: { applied: current } }],
+    },
+    { guard: 'isCurrentOrNewerCoordinator' as const, actions: 'adoptCoordinator' as const },
+  ];
+}
+
+/** Apply the next step at the right epoch and answer; the forced heartbeat only once bootstrapped. */
+function stepTo(from: Liveness, to: Liveness) {
+  return [
+    {
+      guard: and([{ type: 'isNextStep' as const, params: { from } }, 'isBootstrapped']),
+      target: to,
+      actions: [
+        { type: 'sendForcedHeartbeat' as const, params: { applied: to } },
+        { type: 'respond' as const, params: { applied: to } },
+      ],
+    },
+    { guard: { type: 'isNextStep' as const, params: { from } }, target: to, actions: { type: 'respond' as const, params: { applied: to } } },
+  ];
 }
 
 export const nodeLivenessMachine = setup({
@@ -88,6 +113,9 @@ export const nodeLivenessMachine = setup({
     },
     isCurrentOrNewerCoordinator: ({ context, event }) =>
       event.type === 'COORDINATOR_BOOTSTRAP' && event.version >= context.coordinatorVersion,
+    isBootstrappingVersion: ({ event }) => event.type === 'COORDINATOR_BOOTSTRAP' && event.version > 0n,
+    isBootstrapped: ({ context }) => context.coordinatorVersion > 0n,
+    isNotBootstrapped: ({ context }) => context.coordinatorVersion === 0n,
   },
   actions: {
     respond: emit(({ context }, params: { applied: Liveness }) => ({
@@ -127,18 +155,11 @@ export const nodeLivenessMachine = setup({
         SET_NODE_LIVENESS: [
           { guard: 'isNotFromCoordinator' },
           { guard: 'isEpochMismatch', actions: { type: 'respond', params: { applied: 'Alive' } } },
-          {
-            guard: { type: 'isNextStep', params: { from: 'Alive' } },
-            target: 'Draining',
-            actions: [
-              { type: 'sendForcedHeartbeat', params: { applied: 'Draining' } },
-              { type: 'respond', params: { applied: 'Draining' } },
-            ],
-          },
+          ...stepTo('Alive', 'Draining'),
           { actions: { type: 'respond', params: { applied: 'Alive' } } },
         ],
         STORE: { guard: { type: 'isNextStep', params: { from: 'Alive' } }, target: 'Draining' },
-        ADD_MAINTAINER: [{ guard: 'isNotFromCoordinator' }, { actions: 'admitAdd' }],
+        ADD_MAINTAINER: [{ guard: 'isNotFromCoordinator' }, { guard: 'isNotBootstrapped' }, { actions: 'admitAdd' }],
         COORDINATOR_BOOTSTRAP: bootstrapIn('Alive'),
       },
     },
@@ -147,18 +168,11 @@ export const nodeLivenessMachine = setup({
         SET_NODE_LIVENESS: [
           { guard: 'isNotFromCoordinator' },
           { guard: 'isEpochMismatch', actions: { type: 'respond', params: { applied: 'Draining' } } },
-          {
-            guard: { type: 'isNextStep', params: { from: 'Draining' } },
-            target: 'Stopping',
-            actions: [
-              { type: 'sendForcedHeartbeat', params: { applied: 'Stopping' } },
-              { type: 'respond', params: { applied: 'Stopping' } },
-            ],
-          },
+          ...stepTo('Draining', 'Stopping'),
           { actions: { type: 'respond', params: { applied: 'Draining' } } },
         ],
         STORE: { guard: { type: 'isNextStep', params: { from: 'Draining' } }, target: 'Stopping' },
-        ADD_MAINTAINER: [{ guard: 'isNotFromCoordinator' }, { actions: 'admitAdd' }],
+        ADD_MAINTAINER: [{ guard: 'isNotFromCoordinator' }, { guard: 'isNotBootstrapped' }, { actions: 'admitAdd' }],
         COORDINATOR_BOOTSTRAP: bootstrapIn('Draining'),
       },
     },

@@ -130,7 +130,10 @@ export const nodeLivenessModel: MachineModel = {
     'coordinator moves it with SetNodeLiveness, which applies only at this process\'s exact node epoch (I15; the 0 ' +
     'probe is always answered with the real epoch) and is followed by a forced heartbeat. A Stopping node drops new ' +
     'maintainers silently (I16).',
-  inputs: [{ label: 'node', input: { nodeId: ORIGIN, nodeEpoch: NODE_EPOCH, coordinator: { id: COORD, version: 1n } } }],
+  inputs: [
+    { label: 'node', input: { nodeId: ORIGIN, nodeEpoch: NODE_EPOCH, coordinator: { id: COORD, version: 1n } } },
+    { label: 'version-0 coordinator', input: { nodeId: ORIGIN, nodeEpoch: NODE_EPOCH, coordinator: { id: COORD, version: 0n } } },
+  ],
   events: () => [
     ...[COORD, OTHER].flatMap((from) =>
       LIVENESSES.flatMap((target) =>
@@ -150,12 +153,19 @@ export const nodeLivenessModel: MachineModel = {
       },
     },
     {
-      name: 'a SetNodeLiveness changes liveness only from the coordinator at the exact node epoch (I15), with a forced heartbeat',
+      name: 'a SetNodeLiveness changes liveness only from the coordinator at the exact node epoch (I15), with a forced heartbeat once bootstrapped',
       holds: (s) =>
         !(ev(s).type === 'SET_NODE_LIVENESS' && s.prev.value !== s.next.value) ||
         (ev(s).from === ctxOf<NodeLivenessContext>(s.prev).coordinatorId &&
           ev(s).nodeEpoch === ctxOf<NodeLivenessContext>(s.prev).nodeEpoch &&
-          effectsOf(s.effects, 'NodeHeartbeat').some((h) => h.forced === true && h.liveness === s.next.value)),
+          (ctxOf<NodeLivenessContext>(s.prev).coordinatorVersion === 0n ||
+            effectsOf(s.effects, 'NodeHeartbeat').some((h) => h.forced === true && h.liveness === s.next.value))),
+    },
+    {
+      name: 'no node heartbeat and no admitted add before a coordinator with version > 0 bootstrapped the node (§2.6.3)',
+      holds: (s) =>
+        ctxOf<NodeLivenessContext>(s.next).coordinatorVersion > 0n ||
+        (effectsOf(s.effects, 'NodeHeartbeat').length === 0 && effectsOf(s.effects, 'mm.admitAddMaintainer').length === 0),
     },
     {
       name: 'liveness changes only to the value a request or a local store asked for',
