@@ -3,7 +3,8 @@
  * RequestDrain, AdvanceLiveness, the liveness observations and RemoveNode, for one node.
  *
  * States: `Idle` (drainRequested = false) → `Requested` (DRAINING being sent, not yet observed) →
- * `DrainingObserved` → `StoppingObserved`; `Removed` (final) when the node leaves membership.
+ * `DrainingObserved` → `StoppingObserved`. No state is final: a node that leaves membership has its
+ * record deleted and is back in `Idle`, unobserved, as a node never seen.
  *
  * Rules encoded:
  * - REQUEST_DRAIN (the DrainNode API's `RequestDrain`, idempotent) marks the node requested and
@@ -21,7 +22,11 @@
  *   restarted node goes back to Requested, or Idle if no drain was asked (§5.1 B19, B20).
  *   Observing DRAINING or STOPPING marks the node requested even if this coordinator never asked
  *   (inherited after failover or a local fence).
- * - NODE_REMOVED deletes the record.
+ * - NODE_REMOVED deletes the record (`RemoveNode`): back to `Idle` with no observation and no send
+ *   timestamps. The source recreates the record on the next request or observation, so a
+ *   REQUEST_DRAIN after removal sends DRAINING again (with the 0 probe, the epoch being unknown)
+ *   and an observation after removal is recorded as a first one. The liveness view forgets the node
+ *   on the same event, so both read a removed node as never observed.
  *
  * Events in: REQUEST_DRAIN {now}, ADVANCE {now, readyToStop}, OBSERVE {now, nodeEpoch, liveness},
  * NODE_REMOVED {node}. Effects out: SetNodeLivenessRequest {to, target, nodeEpoch}.
@@ -92,6 +97,7 @@ export const drainNodeMachine = setup({
     isThisNode: ({ context, event }) => event.type === 'NODE_REMOVED' && event.node === context.node,
   },
   actions: {
+    deleteRecord: assign({ observed: false, nodeEpoch: 0n, liveness: 'Alive' as Liveness, lastDrainCmdSentAt: null, lastStopCmdSentAt: null }),
     recordObservation: assign(({ context, event }) => {
       if (event.type !== 'OBSERVE') return {};
       const reset = isNewEpoch(context, event)
@@ -128,7 +134,7 @@ export const drainNodeMachine = setup({
   }),
   initial: 'Idle',
   on: {
-    NODE_REMOVED: { guard: 'isThisNode', target: '.Removed' },
+    NODE_REMOVED: { guard: 'isThisNode', target: '.Idle', actions: 'deleteRecord' },
   },
   states: {
     Idle: {
@@ -176,7 +182,6 @@ export const drainNodeMachine = setup({
         ],
       },
     },
-    Removed: { type: 'final' },
   },
 });
 

@@ -106,11 +106,20 @@ export const drainNodeModel: MachineModel = {
       },
     },
     {
+      name: 'removal deletes the record: Idle, unobserved, no send stamps, like a node never seen (§2.5.1 RemoveNode)',
+      holds: (s) => {
+        if (!(ev(s).type === 'NODE_REMOVED' && ev(s).node === ctxOf<DrainNodeContext>(s.prev).node)) return true;
+        const b = ctxOf<DrainNodeContext>(s.next);
+        return s.next.value === 'Idle' && !b.observed && b.lastDrainCmdSentAt === null && b.lastStopCmdSentAt === null && s.effects.length === 0;
+      },
+    },
+    {
       name: 'the observed record never regresses: epochs never decrease, liveness never drops within an epoch (I13)',
       holds: (s) => {
         const a = ctxOf<DrainNodeContext>(s.prev);
         const b = ctxOf<DrainNodeContext>(s.next);
-        if (!a.observed || s.next.status !== 'active') return true;
+        // RemoveNode deletes the record: the next observation is a first one (§2.5.1).
+        if (!a.observed || (ev(s).type === 'NODE_REMOVED' && ev(s).node === a.node)) return true;
         return b.nodeEpoch > a.nodeEpoch || (b.nodeEpoch === a.nodeEpoch && livenessRank(b.liveness) >= livenessRank(a.liveness));
       },
     },

@@ -46,8 +46,8 @@ describe('§6.5 drain controller (controller_test.go)', () => {
     d.send({ type: 'NODE_REMOVED', node: 'n2' });
     expect(d.state()).toBe('DrainingObserved');
     d.send({ type: 'NODE_REMOVED', node: 'n1' });
-    expect(d.state()).toBe('Removed');
-    expect(d.actor.getSnapshot().status).toBe('done');
+    expect(d.state()).toBe('Idle');
+    expect(d.actor.getSnapshot().context).toMatchObject({ observed: false, nodeEpoch: 0n, lastDrainCmdSentAt: null, lastStopCmdSentAt: null });
   });
 
   it('6.5.3 ResetObservedStateForNewEpoch', () => {
