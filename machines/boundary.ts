@@ -10,6 +10,7 @@
  */
 import { InvalidEventError, OpchartsError } from './errors.js';
 import { toUint64 } from './epoch.js';
+import { MAINTAINER_STATES } from './protocol.js';
 
 export type FieldKind =
   | 'string' // any string, may be empty
@@ -97,7 +98,7 @@ const LIVENESS = ['Alive', 'Draining', 'Stopping'] as const;
 
 /** Events of the coordinator-side operators (§2.0): add, move and stop. */
 export const operatorEventSchemas = {
-  STATUS: { from: 'node', state: ['Working', 'Stopped'], bootstrapDone: 'boolean', maintainerEpoch: 'uint64' },
+  STATUS: { from: 'node', state: MAINTAINER_STATES, bootstrapDone: 'boolean', maintainerEpoch: 'uint64' },
   NODE_REMOVED: { node: 'node' },
   TASK_REMOVED: {},
   SCHEDULE: {},
@@ -133,13 +134,15 @@ export const nodeLivenessEventSchemas = {
 export const maintainerRegistryEventSchemas = {
   ADD_MAINTAINER: { from: 'node', maintainerEpoch: 'uint64', configEpoch: 'uint64', checkpointTs: 'uint64', configValid: 'boolean' },
   REMOVE_MAINTAINER: { from: 'node', maintainerEpoch: 'uint64', cascade: 'boolean', removed: 'boolean' },
-  BOOTSTRAP_RESPONSE: { from: 'node', maintainerEpoch: 'uint64' },
-  POST_BOOTSTRAP_RESPONSE: { from: 'node', maintainerEpoch: 'uint64' },
+  BOOTSTRAP_RESPONSE: { from: 'node', maintainerEpoch: 'uint64', error: 'boolean' },
+  POST_BOOTSTRAP_RESPONSE: { from: 'node', maintainerEpoch: 'uint64', error: 'boolean' },
   CLOSE_RESPONSE: { from: 'node', maintainerEpoch: 'uint64', success: 'boolean' },
-  DDL_SPAN_STOPPED: {},
-  DISPATCHER_STATUS: { dispatcher: 'node', state: ['Working', 'Stopped'], hasOperator: 'boolean' },
+  COORDINATOR_BOOTSTRAP: { from: 'node', version: 'uint64' },
+  DISPATCHER_STATUS: { dispatcher: 'node', state: MAINTAINER_STATES, hasOperator: 'boolean' },
   BLOCK_STATUS: { dispatcher: 'node' },
   RESEND: {},
+  HEARTBEAT: {},
+  NODE_ADDED: { node: 'node' },
   NODE_REMOVED: { node: 'node' },
   LIVENESS: { liveness: LIVENESS },
 } as const satisfies EventSchemas;
@@ -147,6 +150,11 @@ export const maintainerRegistryEventSchemas = {
 /** Events of a dispatcher manager and its orchestrator (§2.7.3). `triggerId` may be null. */
 export const dispatcherManagerEventSchemas = {
   BOOTSTRAP: { from: 'node', maintainerEpoch: 'uint64', triggerId: 'string?' },
+  POST_BOOTSTRAP: { from: 'node', maintainerEpoch: 'uint64', triggerId: 'string?', writePathClosed: 'boolean' },
   REQUEST: { from: 'node', maintainerEpoch: 'uint64', dispatcher: 'node', kind: ['create', 'remove'] },
-  CLOSE: { from: 'node', maintainerEpoch: 'uint64', removed: 'boolean', drained: 'boolean' },
+  CLOSE: { from: 'node', maintainerEpoch: 'uint64', removed: 'boolean' },
+  DISPATCHER_CREATED: { dispatcher: 'node' },
+  DISPATCHER_REMOVED: { dispatcher: 'node' },
+  REMOVE_CLEANED: { dispatcher: 'node' },
+  CLOSE_FINISHED: {},
 } as const satisfies EventSchemas;

@@ -11,8 +11,14 @@ import type { Uint64 } from './epoch.js';
 export type NodeId = string;
 export type ChangefeedId = string;
 
-/** Maintainer schedule state as reported in `MaintainerStatus.State`. */
-export type MaintainerState = 'Working' | 'Stopped';
+/**
+ * A component state as reported in `MaintainerStatus.State` and dispatcher statuses: every name of
+ * the protobuf enum `heartbeatpb.ComponentState`, so a status the model did not expect is still a
+ * valid message. Receivers compare as the Go code does: operators test `!= Working`, the registry's
+ * span bookkeeping `== Stopped`; any other state is simply "not Working" (spec §1.1, §2.0).
+ */
+export const MAINTAINER_STATES = ['Working', 'Stopped', 'Removed', 'Initializing', 'Preparing', 'MergeReady', 'WaitingMerge'] as const;
+export type MaintainerState = (typeof MAINTAINER_STATES)[number];
 
 /** Node-side liveness (`pkg/liveness`), ordered: Alive=0 < Draining=1 < Stopping=2 (§2.6.1). */
 export type Liveness = 'Alive' | 'Draining' | 'Stopping';

@@ -58,11 +58,11 @@ describe('receiver boundary', () => {
   });
 
   it('a close for an unknown changefeed gets the documented reply (success, tombstone); a bad one a typed error', () => {
-    const d = drive(dispatcherManagerMachine, { changefeedId: 'cf', node: 'n2', spans: [] });
-    const bad = parseEventWith(dispatcherManagerEventSchemas, { type: 'CLOSE', from: 'm1', maintainerEpoch: 'x', removed: true, drained: true });
+    const d = drive(dispatcherManagerMachine, { changefeedId: 'cf', node: 'n2' });
+    const bad = parseEventWith(dispatcherManagerEventSchemas, { type: 'CLOSE', from: 'm1', maintainerEpoch: 'x', removed: true });
     expect(bad.ok).toBe(false);
     expect(d.state()).toBe('Absent');
-    const good = parseEventWith(dispatcherManagerEventSchemas, { type: 'CLOSE', from: 'm1', maintainerEpoch: '3', removed: true, drained: true });
+    const good = parseEventWith(dispatcherManagerEventSchemas, { type: 'CLOSE', from: 'm1', maintainerEpoch: '3', removed: true });
     if (!good.ok) throw good.error;
     d.actor.send(good.event as never);
     expect(d.take()).toEqual([{ type: 'MaintainerCloseResponse', to: 'm1', changefeedId: 'cf', success: true, maintainerEpoch: 3n }]);

@@ -14,6 +14,7 @@ import {
   dispatcherQueueMachine,
   maintainerRegistryMachine,
   maintainerStatusOf,
+  ddlSpanId,
   minCheckpoint,
   nodeDrainTargetMachine,
   quiesceMachine,
@@ -30,18 +31,29 @@ const remove = (maintainerEpoch: bigint, cascade = false, removed = false, from 
   ({ type: 'REMOVE_MAINTAINER', from, maintainerEpoch, cascade, removed }) as const;
 const created = (effects: ReadonlyArray<{ type: string }>) => effects.filter((e) => e.type === 'maintainer.created');
 
-/** A registry whose maintainer at `epoch` has bootstrapped. */
+const bootstrapResponse = (from: string, maintainerEpoch: bigint, error = false) => ({ type: 'BOOTSTRAP_RESPONSE', from, maintainerEpoch, error }) as const;
+const postBootstrapResponse = (maintainerEpoch: bigint, error = false) => ({ type: 'POST_BOOTSTRAP_RESPONSE', from: 'n1', maintainerEpoch, error }) as const;
+
+/** A registry whose maintainer at `epoch` has bootstrapped (both alive nodes answered). */
 function running(epoch: bigint) {
   const r = registry();
-  r.send(add(epoch), { type: 'BOOTSTRAP_RESPONSE', from: 'n1', maintainerEpoch: epoch });
+  r.send(add(epoch), bootstrapResponse('n1', epoch), bootstrapResponse('n2', epoch));
   r.take();
   return r;
 }
 
-/** A registry whose maintainer at `epoch` was removed and is Stopped (fully stopped). */
+/** The DDL-trigger span of the registry's current maintainer reported no longer Working. */
+const ddlStopped = (r: ReturnType<typeof registry>) =>
+  ({ type: 'DISPATCHER_STATUS', dispatcher: ddlSpanId(r.actor.getSnapshot().context), state: 'Stopped', hasOperator: true }) as const;
+
+/**
+ * A registry whose maintainer at `epoch` was removed and is Stopped (fully stopped): the DDL span
+ * stops, and the coordinator's next remove (its 500 ms resend) finds it closed.
+ */
 function fullyStopped(epoch: bigint) {
   const r = running(epoch);
-  r.send(remove(epoch), { type: 'DDL_SPAN_STOPPED' });
+  r.send(remove(epoch));
+  r.send(ddlStopped(r), remove(epoch));
   r.take();
   return r;
 }
@@ -93,7 +105,7 @@ describe('§6.11 maintainer manager (maintainer_manager_test.go)', () => {
     const r = registry();
     r.send(remove(7n));
     expect(r.take()).toEqual([
-      { type: 'MaintainerStatus', to: COORD, changefeedId: 'cf', state: 'Stopped', maintainerEpoch: 7n, bootstrapDone: false },
+      { type: 'MaintainerStatus', to: COORD, changefeedId: 'cf', state: 'Stopped', maintainerEpoch: 7n, bootstrapDone: false, error: false },
     ]);
     expect(r.state()).toBe('Empty');
   });
@@ -130,9 +142,9 @@ describe('§6.11 maintainer manager (maintainer_manager_test.go)', () => {
   it('6.11.8 PostBootstrapResponseRequiresCurrentEpoch: epoch 1 ignored, epoch 2 clears the pending post-bootstrap', () => {
     const r = running(2n);
     expect(r.actor.getSnapshot().context.postBootstrapPending).toBe(true);
-    r.send({ type: 'POST_BOOTSTRAP_RESPONSE', from: 'n1', maintainerEpoch: 1n });
+    r.send(postBootstrapResponse(1n));
     expect(r.actor.getSnapshot().context.postBootstrapPending).toBe(true);
-    r.send({ type: 'POST_BOOTSTRAP_RESPONSE', from: 'n1', maintainerEpoch: 2n });
+    r.send(postBootstrapResponse(2n));
     expect(r.actor.getSnapshot().context.postBootstrapPending).toBe(false);
   });
 
@@ -154,7 +166,8 @@ describe('§6.11 maintainer manager (maintainer_manager_test.go)', () => {
     expect(r.state()).toEqual({ Maintainer: 'Removing' });
     r.send({ type: 'CLOSE_RESPONSE', from: 'n2', maintainerEpoch: 0n, success: true });
     expect(r.state()).toEqual({ Maintainer: 'Stopped' });
-    expect(r.take()).toContainEqual({ type: 'MaintainerStatus', to: COORD, changefeedId: 'cf', state: 'Stopped', maintainerEpoch: 2n, bootstrapDone: true });
+    r.send({ type: 'HEARTBEAT' });
+    expect(r.take()).toContainEqual({ type: 'MaintainerStatus', to: COORD, changefeedId: 'cf', state: 'Stopped', maintainerEpoch: 2n, bootstrapDone: true, error: false });
   });
 
   it('6.11.10 HeartbeatDuringRemovingSkipsFailoverRecovery: a stopped span with no operator is marked absent only when not removing', () => {
@@ -185,7 +198,7 @@ describe('§6.11 maintainer manager (maintainer_manager_test.go)', () => {
     const r = registry();
     r.send(add(3n), remove(3n));
     expect(r.state()).toEqual({ Maintainer: 'Bootstrapping' });
-    r.send({ type: 'BOOTSTRAP_RESPONSE', from: 'n1', maintainerEpoch: 3n });
+    r.send(bootstrapResponse('n1', 3n), bootstrapResponse('n2', 3n));
     expect(r.state()).toEqual({ Maintainer: 'Running' });
     r.send(remove(3n));
     expect(r.state()).toEqual({ Maintainer: 'Removing' });
@@ -208,10 +221,12 @@ describe('§6.11 maintainer manager (maintainer_manager_test.go)', () => {
     expect(s.take()).toEqual([]);
   });
 
-  it('a removed node no longer owes a close response: the cascade finishes without it', () => {
+  it('a removed node no longer owes a close response: the next remove retry finishes the cascade without it', () => {
     const r = running(2n);
     r.send(remove(2n, true), { type: 'CLOSE_RESPONSE', from: 'n1', maintainerEpoch: 2n, success: true });
     r.send({ type: 'NODE_REMOVED', node: 'n2' });
+    expect(r.state()).toEqual({ Maintainer: 'Removing' });
+    r.send(remove(2n, true));
     expect(r.state()).toEqual({ Maintainer: 'Stopped' });
   });
 });
@@ -266,29 +281,32 @@ describe('§6.11.12 quiesce (operator controller), §2.8', () => {
 });
 
 describe('§6.11.13 dispatcher orchestrator', () => {
-  const dm = (tombstone: bigint | null = null) =>
-    drive(dispatcherManagerMachine, { changefeedId: 'cf', node: 'n2', spans: ['d1'], tombstone });
+  const dm = (tombstone: bigint | null = null) => drive(dispatcherManagerMachine, { changefeedId: 'cf', node: 'n2', tombstone });
   const bootstrap = (from: string, maintainerEpoch: bigint, triggerId: string | null = null) => ({ type: 'BOOTSTRAP', from, maintainerEpoch, triggerId }) as const;
-  const close = (from: string, maintainerEpoch: bigint, removed = false, drained = true) => ({ type: 'CLOSE', from, maintainerEpoch, removed, drained }) as const;
+  const close = (from: string, maintainerEpoch: bigint, removed = false) => ({ type: 'CLOSE', from, maintainerEpoch, removed }) as const;
   const request = (from: string, maintainerEpoch: bigint, dispatcher: string, kind: 'create' | 'remove') =>
     ({ type: 'REQUEST', from, maintainerEpoch, dispatcher, kind }) as const;
+  /** Close through TryClose: the first allowed close starts it, the runtime finishes, the next one deletes. */
+  const closeFully = (d: ReturnType<typeof dm>, from: string, e: bigint, removed = false) =>
+    d.send(close(from, e, removed), { type: 'CLOSE_FINISHED' }, close(from, e, removed));
 
   it('bootstrap response keeps current operators plus stale Removes only if in the span snapshot (§5.1 B12)', () => {
     const d = dm();
-    d.send(bootstrap('m1', 1n), request('m1', 1n, 'd1', 'remove'), request('m1', 1n, 'd2', 'remove'), request('m1', 1n, 'd3', 'create'));
+    d.send(bootstrap('m1', 1n), request('m1', 1n, 'd1', 'create'), { type: 'DISPATCHER_CREATED', dispatcher: 'd1' });
+    d.send(request('m1', 1n, 'd1', 'remove'), request('m1', 1n, 'd3', 'create'));
     d.take();
     d.send(bootstrap('m2', 2n));
     const [resp] = d.take();
-    expect(resp).toMatchObject({ type: 'MaintainerBootstrapResponse', to: 'm2', maintainerEpoch: 2n, error: null });
+    expect(resp).toMatchObject({ type: 'MaintainerBootstrapResponse', to: 'm2', maintainerEpoch: 2n, spans: ['d1'], error: null });
     expect((resp as { operators: unknown[] }).operators).toEqual([{ dispatcher: 'd1', kind: 'remove', owner: 'm1', ownerEpoch: 1n }]);
   });
 
-  it('a trigger mismatch keeps the old owner and answers with an error; a nil trigger with an existing one is rejected', () => {
+  it('a trigger mismatch keeps the old owner and answers with an error carrying the request epoch; a nil trigger with an existing one is rejected', () => {
     const d = dm();
     d.send(bootstrap('m1', 1n, 'trig-a'));
     d.take();
     d.send(bootstrap('m2', 2n, 'trig-b'));
-    expect(d.take()).toEqual([expect.objectContaining({ type: 'MaintainerBootstrapResponse', error: 'table trigger dispatcher ID mismatch', maintainerEpoch: 1n })]);
+    expect(d.take()).toEqual([expect.objectContaining({ type: 'MaintainerBootstrapResponse', to: 'm2', error: 'table trigger dispatcher ID mismatch during bootstrap', maintainerEpoch: 2n })]);
     expect(d.actor.getSnapshot().context).toMatchObject({ owner: 'm1', ownerEpoch: 1n, triggerId: 'trig-a' });
     d.send(bootstrap('m2', 2n, null));
     expect(d.actor.getSnapshot().context).toMatchObject({ owner: 'm1', ownerEpoch: 1n });
@@ -302,26 +320,31 @@ describe('§6.11.13 dispatcher orchestrator', () => {
     d.take();
     d.send(close('m1', 1n, true));
     expect(d.take()).toEqual([{ type: 'MaintainerCloseResponse', to: 'm1', changefeedId: 'cf', success: true, maintainerEpoch: 1n }]);
-    expect(d.state()).toBe('Active');
+    expect(d.state()).toEqual({ Active: 'Open' });
     expect(d.actor.getSnapshot().context.tombstone).toBeNull();
   });
 
-  it('an allowed close that has not drained answers success=false and keeps the manager', () => {
+  it('an allowed close that has not finished closing answers success=false and keeps the manager; once closed, the next close deletes it', () => {
     const d = dm();
-    d.send(bootstrap('m2', 2n), close('m2', 2n, false, false));
+    d.send(bootstrap('m2', 2n), close('m2', 2n, false));
     expect(d.effects.at(-1)).toMatchObject({ type: 'MaintainerCloseResponse', success: false });
-    expect(d.state()).toBe('Active');
-    d.send(close('m2', 2n, false, true));
+    expect(d.state()).toEqual({ Active: 'Closing' });
+    d.send(close('m2', 2n, false));
+    expect(d.effects.at(-1)).toMatchObject({ type: 'MaintainerCloseResponse', success: false });
+    d.send({ type: 'CLOSE_FINISHED' }, close('m2', 2n, false));
+    expect(d.effects.at(-1)).toMatchObject({ type: 'MaintainerCloseResponse', success: true });
     expect(d.state()).toBe('Absent');
     expect(d.actor.getSnapshot().context.tombstone).toBe(2n);
   });
 
   it('B13 (modelled): whatever path a request takes, the manager takes the next close and bootstrap', () => {
     const d = dm();
-    d.send(bootstrap('m2', 2n), request('m1', 1n, 'd1', 'create'), bootstrap('m1', 1n), close('m2', 2n, true));
+    d.send(bootstrap('m2', 2n), request('m1', 1n, 'd1', 'create'), bootstrap('m1', 1n));
+    d.send({ type: 'POST_BOOTSTRAP', from: 'm2', maintainerEpoch: 2n, triggerId: null, writePathClosed: true });
+    closeFully(d, 'm2', 2n, true);
     expect(d.state()).toBe('Absent');
     d.send(bootstrap('m3', 3n));
-    expect(d.state()).toBe('Active');
+    expect(d.state()).toEqual({ Active: 'Open' });
   });
 
   it('tombstone 2 rejects a bootstrap with epoch 1 (I11), silently', () => {
@@ -330,7 +353,7 @@ describe('§6.11.13 dispatcher orchestrator', () => {
     expect(d.state()).toBe('Absent');
     expect(d.take()).toEqual([]);
     d.send(bootstrap('m3', 3n));
-    expect(d.state()).toBe('Active');
+    expect(d.state()).toEqual({ Active: 'Open' });
     expect(d.actor.getSnapshot().context.tombstone).toBeNull();
   });
 
@@ -339,13 +362,13 @@ describe('§6.11.13 dispatcher orchestrator', () => {
     d.send(close('m0', 0n, false));
     expect(d.actor.getSnapshot().context.tombstone).toBeNull();
     d.send(bootstrap('m0', 0n));
-    expect(d.state()).toBe('Active');
-    d.send(close('m0', 0n, true));
+    expect(d.state()).toEqual({ Active: 'Open' });
+    closeFully(d, 'm0', 0n, true);
     expect(d.actor.getSnapshot().context.tombstone).toBe(0n);
     d.send(bootstrap('m0', 0n));
     expect(d.state()).toBe('Absent');
     d.send(bootstrap('m1', 1n));
-    expect(d.state()).toBe('Active');
+    expect(d.state()).toEqual({ Active: 'Open' });
   });
 
   it('the tombstone keeps the maximum', () => {
@@ -386,8 +409,8 @@ describe('§6.11.13 dispatcher orchestrator', () => {
 });
 
 describe('§6.11.14 dispatcher manager', () => {
-  const dm = () => drive(dispatcherManagerMachine, { changefeedId: 'cf', node: 'n2', spans: [] });
-  const request = (from: string, maintainerEpoch: bigint) => ({ type: 'REQUEST', from, maintainerEpoch, dispatcher: 'd1', kind: 'create' }) as const;
+  const dm = () => drive(dispatcherManagerMachine, { changefeedId: 'cf', node: 'n2' });
+  const request = (from: string, maintainerEpoch: bigint, dispatcher = 'd1') => ({ type: 'REQUEST', from, maintainerEpoch, dispatcher, kind: 'create' }) as const;
 
   it('preCheckForSchedulerHandler: old@1 dropped; current@2 accepted; current@0 dropped by a strict dm, accepted by a compat dm', () => {
     const strict = dm();
@@ -396,7 +419,7 @@ describe('§6.11.14 dispatcher manager', () => {
     strict.send(request('m1', 1n), request('m2', 0n));
     expect(strict.take()).toEqual([]);
     strict.send(request('m2', 2n));
-    expect(strict.take()).toEqual([{ type: 'dm.requestApplied', changefeedId: 'cf', dispatcher: 'd1', kind: 'create' }]);
+    expect(strict.take()).toEqual([{ type: 'dm.createDispatcher', changefeedId: 'cf', dispatcher: 'd1', maintainerEpoch: 2n }]);
     const compat = dm();
     compat.send({ type: 'BOOTSTRAP', from: 'm2', maintainerEpoch: 0n, triggerId: null });
     compat.take();
@@ -404,13 +427,13 @@ describe('§6.11.14 dispatcher manager', () => {
     expect(compat.take()).toHaveLength(1);
   });
 
-  it('a stale stored operator is evicted when the current owner\'s request arrives', () => {
+  it("a stale stored operator is evicted when the current owner's request for its dispatcher arrives", () => {
     const d = dm();
-    d.send({ type: 'BOOTSTRAP', from: 'm1', maintainerEpoch: 1n, triggerId: null }, { type: 'REQUEST', from: 'm1', maintainerEpoch: 1n, dispatcher: 'd9', kind: 'create' });
+    d.send({ type: 'BOOTSTRAP', from: 'm1', maintainerEpoch: 1n, triggerId: null }, request('m1', 1n, 'd9'));
     d.send({ type: 'BOOTSTRAP', from: 'm2', maintainerEpoch: 2n, triggerId: null });
     expect(d.actor.getSnapshot().context.operators).toHaveLength(1);
-    d.send(request('m2', 2n));
-    expect(d.actor.getSnapshot().context.operators).toEqual([{ dispatcher: 'd1', kind: 'create', owner: 'm2', ownerEpoch: 2n }]);
+    d.send(request('m2', 2n, 'd9'));
+    expect(d.actor.getSnapshot().context.operators).toEqual([{ dispatcher: 'd9', kind: 'create', owner: 'm2', ownerEpoch: 2n }]);
   });
 
   it('TryUpdateMaintainer: a strict dm rejects 0; CanUpdate(new, 3) does not mutate; a compat dm accepts a new owner at 0 (I10)', () => {
