@@ -1,0 +1,8 @@
+/**
+ * A generic explicit-state model checker: breadth-first search over any deterministic model with a
+ * canonical integer-vector encoding, invariants at every state, deadlock and AG EF checks, and
+ * shortest counterexamples. It knows nothing of TiCDC; the cluster model is one of its users.
+ */
+export * from './types.js';
+export { explore, ExplorerError } from './explore.js';
+export { ExactVisited, CompactVisited, hashWords, type Visited } from './visited.js';
