@@ -6,3 +6,4 @@
 export * from './types.js';
 export { explore, ExplorerError } from './explore.js';
 export { ExactVisited, CompactVisited, hashWords, type Visited } from './visited.js';
+export * from './itf.js';
