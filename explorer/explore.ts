@@ -10,7 +10,7 @@
 import { CompactVisited, ExactVisited, type Visited } from './visited.js';
 import type { ExploreOptions, ExploreReport, Invariant, Progress, StopReason, Trace, Violation, Model } from './types.js';
 
-const NO_PARENT = 0xffffffff;
+export const NO_PARENT = 0xffffffff;
 
 /** Growable parallel arrays: parent index (u32) and action position (u16) per state. */
 class Provenance {
@@ -60,8 +60,11 @@ export class ExplorerError extends Error {
   override name = 'ExplorerError';
 }
 
-/** Rebuilds the path to state `index` by replaying action positions from its initial state. */
-function rebuildTrace<S, A>(model: Model<S, A>, prov: Provenance, index: number): Trace<S, A> {
+/**
+ * Rebuilds the path to state `index` by replaying action positions from its initial state
+ * (`prov.parent[i]` is NO_PARENT for an initial state, whose `prov.action[i]` is its ordinal).
+ */
+export function rebuildTrace<S, A>(model: Model<S, A>, prov: { parent: ArrayLike<number>; action: ArrayLike<number> }, index: number): Trace<S, A> {
   const positions: number[] = [];
   let i = index;
   while (prov.parent[i] !== NO_PARENT) {

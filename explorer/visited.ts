@@ -12,8 +12,17 @@
 
 const EMPTY = 0;
 
+/** Where {@link hashInto} leaves its two hashes (no allocation on the search's hot path). */
+export const hashOut = new Uint32Array(2);
+
 /** Two independent 32-bit hashes of a word vector (murmur3-style mixing), as [h1, h2]. */
 export function hashWords(words: Int32Array, length = words.length): [number, number] {
+  hashInto(words, length);
+  return [hashOut[0]!, hashOut[1]!];
+}
+
+/** {@link hashWords} into {@link hashOut}. */
+export function hashInto(words: Int32Array, length = words.length): void {
   let h1 = 0x9747b28c ^ length;
   let h2 = 0x85ebca6b ^ Math.imul(length, 0xc2b2ae35);
   for (let i = 0; i < length; i++) {
@@ -38,7 +47,8 @@ export function hashWords(words: Int32Array, length = words.length): [number, nu
   h2 ^= h2 >>> 12;
   h2 = Math.imul(h2, 0x297a2d39);
   h2 ^= h2 >>> 15;
-  return [h1 >>> 0, h2 >>> 0];
+  hashOut[0] = h1;
+  hashOut[1] = h2;
 }
 
 function capacityFor(expected: number, maxLoad: number): number {
@@ -110,7 +120,8 @@ export class ExactVisited implements Visited {
   }
 
   add(words: Int32Array): number {
-    const [h] = hashWords(words);
+    hashInto(words);
+    const h = hashOut[0]!;
     let slot = h & this.mask;
     for (;;) {
       const entry = this.slots[slot]!;
@@ -171,7 +182,9 @@ export class CompactVisited implements Visited {
   }
 
   add(words: Int32Array): number {
-    const [a, b0] = hashWords(words);
+    hashInto(words);
+    const a = hashOut[0]!;
+    const b0 = hashOut[1]!;
     // (0, 0) marks an empty slot.
     const b = a === 0 && b0 === 0 ? 1 : b0;
     let slot = a & this.mask;
