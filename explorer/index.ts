@@ -8,3 +8,4 @@ export { explore, ExplorerError } from './explore.js';
 export { ExactVisited, CompactVisited, hashWords, type Visited } from './visited.js';
 export * from './itf.js';
 export { exploreParallel, type DecodableModel, type ModelFactory, type ParallelOptions } from './parallel.js';
+export * from './symmetry.js';
