@@ -1,0 +1,92 @@
+/**
+ * The epoch store as the cluster model sees it (spec §3): one changefeed's persisted info and
+ * status, and every writer of §3.2–§3.4 as a pure function. The compare-and-swap retries of the
+ * real store are not steps here: a write is one atomic step, and the world decides separately
+ * whether the caller hears of it (a write can apply and be reported failed, or fail unapplied).
+ *
+ * The conditional writers (bump, resume, setProgress) re-read what they compare, so their outcome
+ * depends only on the stored record; the unconditional ones (update, pause, the checkpoint writer)
+ * put what their caller holds, which is how they can move a persisted epoch backwards (§3.4) — the
+ * model keeps that on purpose. Kept honest by a differential test against the real adapter
+ * (`KvEpochStore` over the memory KV) on random operation sequences.
+ */
+import { advance, type Uint64 } from '../machines/epoch.js';
+import { EpochOverflowError } from '../machines/errors.js';
+import type { Progress } from '../machines/protocol.js';
+import type { FeedState } from '../adapters/types.js';
+
+export interface StoredChangefeed {
+  epoch: Uint64;
+  state: FeedState;
+  /** A running error is recorded in the info (its text is not modelled). */
+  error: boolean;
+  checkpointTs: Uint64;
+  progress: Progress;
+}
+
+export type StoreOp =
+  | { op: 'create'; epoch: Uint64; checkpointTs: Uint64 }
+  /** `BumpChangefeedEpoch` (§3.2); `error` undefined keeps the stored one; `status` also writes the status. */
+  | { op: 'bump'; candidate: Uint64; state?: FeedState; error?: boolean; status?: { checkpointTs: Uint64; progress: Progress } }
+  /** `ResumeChangefeed` (§3.3). */
+  | { op: 'resume'; candidate: Uint64; checkpointTs: Uint64 }
+  | { op: 'setProgress'; progress: Progress }
+  /** `UpdateChangefeed`: unconditional put of the caller's info and status (epoch included). */
+  | { op: 'update'; value: StoredChangefeed }
+  | { op: 'pause' }
+  /** `UpdateChangefeedCheckpointTs`: unconditional put of `{ckpt, progress: None}`. */
+  | { op: 'updateCheckpoint'; checkpointTs: Uint64 }
+  | { op: 'delete' };
+
+export type StoreFailure = 'NOT_FOUND' | 'ALREADY_EXISTS' | 'EPOCH_OVERFLOW';
+
+export type StoreResult =
+  | { ok: true; record: StoredChangefeed | undefined }
+  | { ok: false; failure: StoreFailure; record: StoredChangefeed | undefined };
+
+/** Applies one writer to the stored record (undefined = no changefeed). A failure changes nothing. */
+export function applyStoreOp(record: StoredChangefeed | undefined, op: StoreOp): StoreResult {
+  const fail = (failure: StoreFailure): StoreResult => ({ ok: false, failure, record });
+  switch (op.op) {
+    case 'create':
+      if (record) return fail('ALREADY_EXISTS');
+      return { ok: true, record: { epoch: op.epoch, state: 'normal', error: false, checkpointTs: op.checkpointTs, progress: 'None' } };
+    case 'delete':
+      // Deletes both keys in one unconditional txn: deleting nothing succeeds.
+      return { ok: true, record: undefined };
+    case 'update':
+      // The real writer puts both keys whether or not they exist.
+      return { ok: true, record: { ...op.value } };
+    case 'updateCheckpoint':
+      if (!record) return fail('NOT_FOUND');
+      return { ok: true, record: { ...record, checkpointTs: op.checkpointTs, progress: 'None' } };
+  }
+  if (!record) return fail('NOT_FOUND');
+  switch (op.op) {
+    case 'bump':
+    case 'resume': {
+      let epoch: Uint64;
+      try {
+        epoch = advance(op.candidate, record.epoch);
+      } catch (e) {
+        if (e instanceof EpochOverflowError) return fail('EPOCH_OVERFLOW');
+        throw e;
+      }
+      if (op.op === 'resume') return { ok: true, record: { ...record, epoch, state: 'normal', error: false, checkpointTs: op.checkpointTs, progress: 'None' } };
+      return {
+        ok: true,
+        record: {
+          ...record,
+          epoch,
+          ...(op.state !== undefined ? { state: op.state } : {}),
+          ...(op.error !== undefined ? { error: op.error } : {}),
+          ...(op.status ? { checkpointTs: op.status.checkpointTs, progress: op.status.progress } : {}),
+        },
+      };
+    }
+    case 'setProgress':
+      return { ok: true, record: { ...record, progress: op.progress } };
+    case 'pause':
+      return { ok: true, record: { ...record, state: 'stopped', progress: 'Stopping' } };
+  }
+}
