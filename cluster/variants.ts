@@ -1,0 +1,175 @@
+/**
+ * The historical-bug catalogue (spec §5.1): each variant reintroduces one fixed bug into a machine
+ * by overriding the named guards or actions of its definition (`machine.provide`), so that the
+ * generated tests and the checker can be run against the bug and must catch it. The faithful
+ * definitions stay untouched.
+ *
+ * The variants here are the ones a single machine can express; the ones that live between
+ * components (B2's interleaving, B5, B6, B10, B11, B20, B22, B23 …) join with the cluster model.
+ */
+import { assign, emit, type AnyStateMachine } from 'xstate';
+import { moveMaintainerMachine } from '../machines/moveMaintainer.js';
+import { addMaintainerMachine } from '../machines/addMaintainer.js';
+import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
+import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
+import { livenessViewMachine } from '../machines/livenessView.js';
+import { drainNodeMachine } from '../machines/drainNode.js';
+import { maxEpoch } from '../machines/epoch.js';
+
+export interface Variant {
+  /** The bug's ID in spec §5.1. */
+  id: string;
+  /** What the variant puts back, in one line. */
+  reintroduces: string;
+  /** The invariant of spec §4 the bug breaks. */
+  invariant: string;
+  /** Replacement machines, by model name (models/index.ts). */
+  machines: Record<string, AnyStateMachine>;
+  /**
+   * The step property of the machine's test model that the generated paths break, when a single
+   * machine shows the bug; absent when it shows only in the composed cluster (a liveness bug, or
+   * one that needs other components), where the checker must catch it.
+   */
+  caughtBy?: string;
+}
+
+type Ctx = Record<string, any>;
+type Ev = Record<string, any>;
+
+export const machineVariants: Variant[] = [
+  {
+    id: 'B4',
+    caughtBy: "every RemoveMaintainerRequest goes to the origin with originEpoch, non-cascade (I23)",
+    reintroduces: "the move's remove to the origin carries the post-bump epoch instead of originEpoch",
+    invariant: 'I23',
+    machines: {
+      moveMaintainer: moveMaintainerMachine.provide({
+        actions: {
+          sendRemoveToOrigin: emit(({ context }: { context: Ctx }) => ({
+            type: 'RemoveMaintainerRequest' as const,
+            to: context.origin,
+            changefeedId: context.changefeedId,
+            cascade: false,
+            removed: false,
+            maintainerEpoch: context.maintainerEpoch,
+          })),
+        } as never,
+      }),
+    },
+  },
+  {
+    id: 'B7',
+    reintroduces: 'the move falls back to a removed origin when the destination is removed (no originRemoved flag)',
+    invariant: 'I22',
+    machines: {
+      moveMaintainer: moveMaintainerMachine.provide({
+        guards: {
+          isTargetRemovedAfterOriginGone: ({ context, event }: { context: Ctx; event: Ev }) =>
+            event.type === 'NODE_REMOVED' && event.node === context.target && context.target === context.origin,
+        } as never,
+      }),
+    },
+  },
+  {
+    id: 'B8',
+    caughtBy: "removal of dest before PostFinish always cancels with NodeRemoved (I22)",
+    reintroduces: 'an add that succeeded is not cancelled when its destination is removed before PostFinish',
+    invariant: 'I22',
+    machines: { addMaintainer: addMaintainerMachine.provide({ guards: { isDestRemoved: () => false } as never }) },
+  },
+  {
+    id: 'B12',
+    caughtBy: "a bootstrap response restores only the new owner's operators and stale removes in the snapshot (B12)",
+    reintroduces: "a bootstrap response restores every stored operator, stale owners' creates included",
+    invariant: 'I10',
+    machines: {
+      dispatcherManager: dispatcherManagerMachine.provide({
+        actions: {
+          respondBootstrap: emit(({ context, event }: { context: Ctx; event: Ev }) => ({
+            type: 'MaintainerBootstrapResponse' as const,
+            to: event.from,
+            changefeedId: context.changefeedId,
+            maintainerEpoch: context.ownerEpoch,
+            spans: [...context.spans],
+            operators: [...context.operators],
+            error: null,
+          })),
+        } as never,
+      }),
+    },
+  },
+  {
+    id: 'B14',
+    caughtBy: "a maintainer is constructed only into an empty slot or over a fully stopped one with a strictly newer epoch (I5, B14)",
+    reintroduces: 'a stopped maintainer is replaced by any add, older and epoch-0 ones included',
+    invariant: 'I5',
+    machines: { maintainerRegistry: maintainerRegistryMachine.provide({ guards: { canReplace: () => true } as never }) },
+  },
+  {
+    id: 'B15',
+    caughtBy: "cleanup deletes only the maintainer it saw (B15)",
+    reintroduces: 'cleanup deletes whatever maintainer is in the slot (no CompareAndDelete)',
+    invariant: 'I5',
+    machines: { maintainerRegistry: maintainerRegistryMachine.provide({ guards: { isSameGeneration: () => true } as never }) },
+  },
+  {
+    id: 'B17',
+    reintroduces: 'an epoch-0 close records a tombstone even when it only pauses',
+    invariant: 'I11 (availability)',
+    machines: {
+      dispatcherManager: dispatcherManagerMachine.provide({
+        actions: {
+          recordTombstone: assign({
+            tombstone: ({ context, event }: { context: Ctx; event: Ev }) =>
+              event.type !== 'CLOSE' ? context.tombstone : context.tombstone === null ? event.maintainerEpoch : maxEpoch(context.tombstone, event.maintainerEpoch),
+          }),
+        } as never,
+      }),
+    },
+  },
+  {
+    id: 'B18',
+    caughtBy: "the Stopped reply for a missing maintainer echoes the request epoch (B18)",
+    reintroduces: 'the Stopped ack for a missing maintainer carries epoch 0 (the wildcard)',
+    invariant: 'I8/I9',
+    machines: {
+      maintainerRegistry: maintainerRegistryMachine.provide({
+        actions: {
+          replyStoppedWithRequestEpoch: emit(({ context }: { context: Ctx }) => ({
+            type: 'MaintainerStatus' as const,
+            to: context.coordinatorId,
+            changefeedId: context.changefeedId,
+            state: 'Stopped' as const,
+            maintainerEpoch: 0n,
+            bootstrapDone: false,
+            error: false,
+          })),
+        } as never,
+      }),
+    },
+  },
+  {
+    id: 'B19',
+    caughtBy: "the view never regresses within a node epoch, and epochs never decrease but by node removal (I13)",
+    reintroduces: 'the liveness view takes late observations (older epoch, or lower liveness at the same epoch)',
+    invariant: 'I13',
+    machines: { livenessView: livenessViewMachine.provide({ guards: { isStaleObservation: () => false } as never }) },
+  },
+  {
+    id: 'B20',
+    caughtBy: "the observed record never regresses: epochs never decrease, liveness never drops within an epoch (I13)",
+    reintroduces: 'the drain workflow keeps drainingObserved across a node restart (a new node epoch)',
+    invariant: 'I14',
+    machines: {
+      drainNode: drainNodeMachine.provide({
+        guards: { isDroppedObservation: ({ event }: { event: Ev }) => event.type === 'OBSERVE' && event.nodeEpoch === 0n } as never,
+      }),
+    },
+  },
+  {
+    id: 'B26',
+    reintroduces: 'a non-cascade remove before bootstrap puts the maintainer into removing, so it never bootstraps',
+    invariant: 'liveness',
+    machines: { maintainerRegistry: maintainerRegistryMachine.provide({ guards: { isIgnoredBeforeBootstrap: () => false } as never }) },
+  },
+];
