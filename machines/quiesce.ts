@@ -26,6 +26,7 @@
 import { setup, emit, assign } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import type { NodeId } from './protocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface QuiesceOperator {
   checkpointTs: Uint64;
@@ -91,7 +92,7 @@ export const quiesceMachine = setup({
   },
 }).createMachine({
   id: 'quiesce',
-  context: { operators: {}, allowed: [] },
+  context: fromValidInput('quiesce', () => ({ operators: {}, allowed: [] })),
   initial: 'Normal',
   states: {
     Normal: {
