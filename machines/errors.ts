@@ -77,5 +77,6 @@ export function describe(value: unknown): string {
   }
   const length = typeof value === 'string' ? value.length : text.length;
   if (text.length <= MAX_DESCRIBED_LENGTH && length <= 4 * MAX_DESCRIBED_LENGTH) return text;
-  return `${text.slice(0, MAX_DESCRIBED_LENGTH - 16)}… (${length} characters)`;
+  const suffix = `… (${length} characters)`;
+  return `${text.slice(0, MAX_DESCRIBED_LENGTH - suffix.length)}${suffix}`;
 }
