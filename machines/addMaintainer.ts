@@ -30,6 +30,7 @@
 import { setup, emit, assign } from 'xstate';
 import { match, type Uint64 } from './epoch.js';
 import type { ChangefeedId, Effect, NodeId, OperatorEvent } from './protocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface AddMaintainerInput {
   changefeedId: ChangefeedId;
@@ -86,7 +87,7 @@ export const addMaintainerMachine = setup({
   },
 }).createMachine({
   id: 'addMaintainer',
-  context: ({ input }) => ({ ...input }),
+  context: fromValidInput('addMaintainer', (input) => ({ ...input })),
   initial: 'Sending',
   states: {
     Sending: {

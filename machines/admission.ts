@@ -42,6 +42,7 @@
 import { setup, emit, assign } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import type { ChangefeedId } from './protocol.js';
+import { fromValidInput } from './boundary.js';
 
 /** The operator being admitted; only `add` and `move` create a new maintainer owner and bump. */
 export type AdmittedKind = 'add' | 'move' | 'stop';
@@ -135,7 +136,7 @@ export const admissionMachine = setup({
   },
 }).createMachine({
   id: 'admission',
-  context: ({ input }) => ({ ...input, epoch: null, reason: null, bumpError: null, persistedEpoch: 'unchanged' as const }),
+  context: fromValidInput('admission', (input) => ({ ...input, epoch: null, reason: null, bumpError: null, persistedEpoch: 'unchanged' as const })),
   initial: 'Precheck',
   states: {
     Precheck: {

@@ -1,95 +1,279 @@
 /**
  * The boundary for untrusted input: raw message objects (parsed JSON from a transport, a CLI, a
- * test file) become typed events, or a typed {@link InvalidEventError} naming the bad field.
+ * test file) become typed events, and raw actor inputs become typed inputs, or a typed error
+ * ({@link InvalidEventError}, {@link InvalidInputError}) naming the bad field.
  *
- * Machines trust their events' types; nothing that has not passed through here should reach an
- * actor from outside the process. A rejected input is never sent, so it changes nothing.
+ * Machines trust their events' and inputs' types; nothing that has not passed through here should
+ * reach an actor from outside the process. A rejected event is never sent and a rejected input
+ * never starts an actor, so a rejection changes nothing.
  *
- * Each event type is described once by a small schema: field name → field kind. uint64 fields
- * accept a bigint, a canonical decimal string, or a safe-integer JSON number (see `toUint64`).
+ * Each event type and each machine input is described once by a small schema: field name → field
+ * kind. uint64 fields accept a bigint, a canonical decimal string of at most 20 digits, or a
+ * safe-integer JSON number (see `toUint64`), and always come out as `bigint`.
+ *
+ * Reading is defensive, because the raw value may be anything a host was handed: only **own data
+ * properties** are read (an inherited `Object.prototype.maintainerEpoch` does not supply a missing
+ * field, and a getter is never called), every exception raised while reading (a Proxy trap, a
+ * revoked Proxy) becomes the typed error, lists are bounded, and values quoted in messages are
+ * truncated (`describe`). Unknown fields are dropped, so a typed value carries exactly the fields
+ * its schema names.
+ *
+ * Why no schema library (issue 9, item 14). zod and valibot were considered. Neither removes the
+ * code that matters here: both read fields with `key in input` / `input[key]` (inherited
+ * properties and getters included), so the own-data-property snapshot, the exception wrapping and
+ * the list bound would stay; uint64 would be a custom schema in either; and the schemas below are
+ * already one line per event — `{ from: 'node', maintainerEpoch: 'uint64' }` is no longer than
+ * `v.object({ from: node, maintainerEpoch: uint64 })`. Type inference, the other reason to adopt
+ * one, is the twenty lines of `ValueOf`/`Shape`/`EventOf` below: `parseEventWith` infers the
+ * event type from the schema. A dependency would not pay for itself.
  */
-import { InvalidEventError, OpchartsError } from './errors.js';
+import { createActor, type Actor, type ActorOptions, type AnyStateMachine, type EventFromLogic, type InputFrom } from 'xstate';
+import { InvalidEventError, InvalidInputError, OpchartsError, describe } from './errors.js';
 import { toUint64 } from './epoch.js';
 import { MAINTAINER_STATES } from './protocol.js';
 
-export type FieldKind =
+// ---------------------------------------------------------------------------------------------
+// Schema language
+// ---------------------------------------------------------------------------------------------
+
+export type ScalarKind =
   | 'string' // any string, may be empty
   | 'string?' // a string or null
-  | 'node' // a non-empty node ID
+  | 'node' // a non-empty ID (node, changefeed, dispatcher, operator)
   | 'boolean'
-  | 'uint64'
-  | 'millis' // a virtual-clock time in ms: a finite, non-negative safe integer
-  | readonly string[]; // one of these literals
+  | 'uint64' // an exact uint64, as bigint
+  | 'millis' // a virtual-clock time in ms: a non-negative safe integer
+  | 'count'; // a non-negative safe integer (a generation, a count)
 
-export type EventSchema = Readonly<Record<string, FieldKind>>;
-export type EventSchemas = Readonly<Record<string, EventSchema>>;
+export type FieldKind =
+  | ScalarKind
+  | readonly string[] // one of these literals
+  | { readonly optional: FieldKind } // may be missing (or undefined)
+  | { readonly nullable: FieldKind } // or null
+  | { readonly list: FieldKind; readonly unique?: boolean } // an array of at most MAX_LIST_LENGTH
+  | { readonly object: EventSchema }; // a nested record
+
+export type EventSchema = { readonly [field: string]: FieldKind };
+export type EventSchemas = { readonly [type: string]: EventSchema };
+
+/** A field that may be absent. */
+export const optional = <const K extends FieldKind>(kind: K) => ({ optional: kind }) as const;
+/** A field that may be null. */
+export const nullable = <const K extends FieldKind>(kind: K) => ({ nullable: kind }) as const;
+/** An array; `unique` refuses a repeated element (a set of nodes). */
+export const listOf = <const K extends FieldKind>(kind: K, opts: { unique?: true } = {}) =>
+  ({ list: kind, ...(opts.unique ? { unique: true as const } : {}) }) as { readonly list: K; readonly unique?: true };
+/** A nested record. */
+export const objectOf = <const S extends EventSchema>(schema: S) => ({ object: schema }) as const;
+
+/** The longest list accepted (a cluster's alive nodes, an allowed-operator set): bounds a hostile `length`. */
+export const MAX_LIST_LENGTH = 10_000;
+
+/** The TypeScript value a field kind parses to. */
+export type ValueOf<K> = K extends 'string' | 'node'
+  ? string
+  : K extends 'string?'
+    ? string | null
+    : K extends 'boolean'
+      ? boolean
+      : K extends 'uint64'
+        ? bigint
+        : K extends 'millis' | 'count'
+          ? number
+          : K extends readonly (infer L)[]
+            ? L
+            : K extends { readonly optional: infer I }
+              ? ValueOf<I>
+              : K extends { readonly nullable: infer I }
+                ? ValueOf<I> | null
+                : K extends { readonly list: infer I }
+                  ? ValueOf<I>[]
+                  : K extends { readonly object: infer S }
+                    ? Shape<S>
+                    : never;
+
+type OptionalKeys<S> = { [P in keyof S]: S[P] extends { readonly optional: unknown } ? P : never }[keyof S];
+type Simplify<T> = { [P in keyof T]: T[P] } & {};
+/** The record a schema parses to; `optional` fields are optional properties. */
+export type Shape<S> = Simplify<
+  { -readonly [P in Exclude<keyof S, OptionalKeys<S>>]: ValueOf<S[P]> } & { -readonly [P in OptionalKeys<S>]?: ValueOf<S[P]> }
+>;
+/** The event union a set of schemas parses to, discriminated by `type`; loosely typed for a schema not known statically. */
+export type EventOf<S extends EventSchemas> = string extends keyof S
+  ? { type: string; [field: string]: unknown }
+  : { [T in keyof S & string]: Simplify<{ type: T } & Shape<S[T]>> }[keyof S & string];
 
 export type ParseResult<E> = { ok: true; event: E } | { ok: false; error: InvalidEventError };
 
-function field(raw: Record<string, unknown>, name: string, kind: FieldKind): unknown {
-  if (!(name in raw) || raw[name] === undefined) throw new InvalidEventError(name, 'missing');
-  const v = raw[name];
-  if (kind === 'string?') {
-    if (v !== null && typeof v !== 'string') throw new InvalidEventError(name, 'expected a string or null');
-    return v;
+// ---------------------------------------------------------------------------------------------
+// The reader
+// ---------------------------------------------------------------------------------------------
+
+/** Internal: a bad field at `path`; turned into the public error type by the entry points. */
+class FieldError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`);
   }
+}
+
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
+/** The reason carried by whatever a Proxy trap or a host object threw, without trusting it. */
+function thrownReason(e: unknown): string {
+  try {
+    if (e instanceof FieldError) return e.reason;
+    if (e instanceof Error) return describe(e.message).replace(/^"|"$/g, '');
+  } catch {
+    // fall through
+  }
+  return 'threw a non-error value';
+}
+
+/** An own data property's value, or undefined when absent; never calls a getter. */
+function readOwn(obj: object, name: string, path: string): unknown {
+  let d: PropertyDescriptor | undefined;
+  try {
+    d = Reflect.getOwnPropertyDescriptor(obj, name);
+  } catch (e) {
+    throw new FieldError(path, `could not be read (${thrownReason(e)})`);
+  }
+  if (d === undefined) return undefined;
+  if (!('value' in d)) throw new FieldError(path, 'is an accessor, not a data property');
+  return d.value;
+}
+
+/** A plain record to read fields from: an object, not an array or a function. */
+function asRecord(raw: unknown, path: string): object {
+  if (typeof raw !== 'object' || raw === null) throw new FieldError(path, `expected an object (got ${describe(raw)})`);
+  let isArray: boolean;
+  try {
+    isArray = Array.isArray(raw);
+  } catch (e) {
+    throw new FieldError(path, `could not be read (${thrownReason(e)})`);
+  }
+  if (isArray) throw new FieldError(path, 'expected an object, not an array');
+  return raw;
+}
+
+function parseList(kind: { readonly list: FieldKind; readonly unique?: boolean }, v: unknown, path: string): unknown[] {
+  let isArray: boolean;
+  try {
+    isArray = Array.isArray(v);
+  } catch (e) {
+    throw new FieldError(path, `could not be read (${thrownReason(e)})`);
+  }
+  if (!isArray) throw new FieldError(path, `expected an array (got ${describe(v)})`);
+  const arr = v as object;
+  const length = readOwn(arr, 'length', `${path}.length`);
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw new FieldError(path, 'has no valid length');
+  if (length > MAX_LIST_LENGTH) throw new FieldError(path, `more than ${MAX_LIST_LENGTH} elements (${length})`);
+  const out: unknown[] = [];
+  const seen = new Set<unknown>();
+  for (let i = 0; i < length; i++) {
+    const item = parseValue(kind.list, readOwn(arr, String(i), `${path}[${i}]`), `${path}[${i}]`);
+    if (kind.unique && seen.has(item)) throw new FieldError(`${path}[${i}]`, `repeats ${describe(item)}`);
+    seen.add(item);
+    out.push(item);
+  }
+  return out;
+}
+
+function parseValue(kind: FieldKind, v: unknown, path: string): unknown {
+  if (typeof kind === 'object' && !Array.isArray(kind)) {
+    const compound = kind as Exclude<FieldKind, ScalarKind | readonly string[]>;
+    if ('optional' in compound) return v === undefined ? undefined : parseValue(compound.optional, v, path);
+    if (v === undefined) throw new FieldError(path, 'missing');
+    if ('nullable' in compound) return v === null ? null : parseValue(compound.nullable, v, path);
+    if ('list' in compound) return parseList(compound, v, path);
+    return parseShape(compound.object, asRecord(v, path), `${path}.`);
+  }
+  if (v === undefined) throw new FieldError(path, 'missing');
   if (Array.isArray(kind)) {
-    if (typeof v !== 'string' || !kind.includes(v)) {
-      throw new InvalidEventError(name, `expected one of ${kind.join(', ')}`);
-    }
+    if (typeof v !== 'string' || !kind.includes(v)) throw new FieldError(path, `expected one of ${kind.join(', ')} (got ${describe(v)})`);
     return v;
   }
-  switch (kind) {
+  switch (kind as ScalarKind) {
+    case 'string?':
+      if (v !== null && typeof v !== 'string') throw new FieldError(path, `expected a string or null (got ${describe(v)})`);
+      return v;
     case 'string':
-      if (typeof v !== 'string') throw new InvalidEventError(name, 'expected a string');
+      if (typeof v !== 'string') throw new FieldError(path, `expected a string (got ${describe(v)})`);
       return v;
     case 'node':
-      if (typeof v !== 'string' || v.length === 0) throw new InvalidEventError(name, 'expected a non-empty node ID');
+      if (typeof v !== 'string' || v.length === 0) throw new FieldError(path, `expected a non-empty ID (got ${describe(v)})`);
       return v;
     case 'boolean':
-      if (typeof v !== 'boolean') throw new InvalidEventError(name, 'expected a boolean');
+      if (typeof v !== 'boolean') throw new FieldError(path, `expected a boolean (got ${describe(v)})`);
       return v;
     case 'millis':
+    case 'count':
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-        throw new InvalidEventError(name, 'expected a non-negative integer number of milliseconds');
+        const what = kind === 'millis' ? 'number of milliseconds' : 'number';
+        throw new FieldError(path, `expected a non-negative integer ${what} (got ${describe(v)})`);
       }
       return v;
     case 'uint64':
       try {
-        return toUint64(v, name);
+        return toUint64(v, path);
       } catch (e) {
-        throw new InvalidEventError(name, e instanceof OpchartsError ? e.message.replace(`${name}: `, '') : String(e));
+        throw new FieldError(path, e instanceof OpchartsError ? e.message.replace(`${path}: `, '') : thrownReason(e));
       }
   }
-  throw new InvalidEventError(name, 'unknown field kind');
+  throw new FieldError(path, 'unknown field kind');
 }
 
-/**
- * Parses `raw` against `schemas`, keyed by the event's `type`. Unknown fields are dropped so that a
- * typed event carries exactly the fields its schema names.
- */
-export function parseEventWith<E extends { type: string }>(schemas: EventSchemas, raw: unknown): ParseResult<E> {
+/** `prefix` is '' at the top level, `name.` inside a nested record. */
+function parseShape(schema: EventSchema, obj: object, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(schema)) {
+    const path = `${prefix}${name}`;
+    const value = parseValue(schema[name]!, readOwn(obj, name, path), path);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** Every exception, ours or the raw value's, as a FieldError. */
+function guarded<T>(fallbackPath: string, read: () => T): T {
   try {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new InvalidEventError('(event)', 'expected an object');
-    }
-    const obj = raw as Record<string, unknown>;
-    const type = obj.type;
-    if (typeof type !== 'string') throw new InvalidEventError('type', 'missing or not a string');
-    const schema = Object.prototype.hasOwnProperty.call(schemas, type) ? schemas[type] : undefined;
-    if (!schema) throw new InvalidEventError('type', `unknown event type ${JSON.stringify(type)}`);
-    const event: Record<string, unknown> = { type };
-    for (const [name, kind] of Object.entries(schema)) event[name] = field(obj, name, kind);
-    return { ok: true, event: event as E };
+    return read();
   } catch (e) {
-    if (e instanceof InvalidEventError) return { ok: false, error: e };
-    throw e;
+    if (e instanceof FieldError) throw e;
+    throw new FieldError(fallbackPath, `could not be read (${thrownReason(e)})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Parses `raw` against `schemas`, keyed by the event's `type`. Never throws: every failure, an
+ * exception raised by the raw value included, is an {@link InvalidEventError}. The event type is
+ * inferred from the schemas.
+ */
+export function parseEventWith<S extends EventSchemas>(schemas: S, raw: unknown): NoInfer<ParseResult<EventOf<S>>> {
+  try {
+    const event = guarded('(event)', () => {
+      const obj = asRecord(raw, '(event)');
+      const type = readOwn(obj, 'type', 'type');
+      if (typeof type !== 'string') throw new FieldError('type', 'missing or not a string');
+      if (!hasOwn(schemas, type)) throw new FieldError('type', `unknown event type ${describe(type)}`);
+      return { type, ...parseShape(schemas[type]!, obj, '') };
+    });
+    return { ok: true, event: event as never };
+  } catch (e) {
+    const err = e as FieldError;
+    return { ok: false, error: new InvalidEventError(err.path, err.reason) };
   }
 }
 
 /** Like {@link parseEventWith} but throws the typed error. */
-export function parseEventOrThrow<E extends { type: string }>(schemas: EventSchemas, raw: unknown): E {
-  const r = parseEventWith<E>(schemas, raw);
+export function parseEventOrThrow<S extends EventSchemas>(schemas: S, raw: unknown): NoInfer<EventOf<S>> {
+  const r = parseEventWith(schemas, raw);
   if (!r.ok) throw r.error;
   return r.event;
 }
@@ -130,6 +314,14 @@ export const nodeLivenessEventSchemas = {
   ADD_MAINTAINER: { from: 'node', changefeedId: 'node', maintainerEpoch: 'uint64' },
 } as const satisfies EventSchemas;
 
+/** Events of operator admission (§2.4): the controller's view under its lock, and the bump's result. */
+export const admissionEventSchemas = {
+  PRECHECK: { hasOperator: 'boolean', bumping: 'boolean', changefeedExists: 'boolean' },
+  BUMPED: { epoch: 'uint64' },
+  BUMP_FAILED: { code: 'node', maybeApplied: optional('boolean') },
+  RECHECK: { hasOperator: 'boolean', changefeedExists: 'boolean', sameChangefeed: 'boolean' },
+} as const satisfies EventSchemas;
+
 /** Events of the maintainer registry on a node (§2.7.1–§2.7.2). */
 export const maintainerRegistryEventSchemas = {
   ADD_MAINTAINER: { from: 'node', maintainerEpoch: 'uint64', configEpoch: 'uint64', checkpointTs: 'uint64', configValid: 'boolean' },
@@ -145,6 +337,7 @@ export const maintainerRegistryEventSchemas = {
   NODE_ADDED: { node: 'node' },
   NODE_REMOVED: { node: 'node' },
   LIVENESS: { liveness: LIVENESS },
+  CLEANUP: { generation: 'count' },
 } as const satisfies EventSchemas;
 
 /** Events of a dispatcher manager and its orchestrator (§2.7.3). `triggerId` may be null. */
@@ -158,3 +351,140 @@ export const dispatcherManagerEventSchemas = {
   REMOVE_CLEANED: { dispatcher: 'node' },
   CLOSE_FINISHED: {},
 } as const satisfies EventSchemas;
+
+/** Events of the orchestrator's pending slot (§2.7.3 TryEnqueue). `removed` is a close's flag. */
+export const dispatcherQueueEventSchemas = {
+  ENQUEUE: {
+    message: objectOf({ type: ['bootstrap', 'postBootstrap', 'close'], from: 'node', maintainerEpoch: 'uint64', removed: optional('boolean') }),
+  },
+  POP: {},
+} as const satisfies EventSchemas;
+
+/** Events of the maintainer's dispatcher-operator controller (§2.8). `allowed` may hold '' (ignored). */
+export const quiesceEventSchemas = {
+  ADD_OPERATOR: { id: 'node', checkpointTs: 'uint64' },
+  STATUS: { id: 'node' },
+  POLL: { id: 'node' },
+  OPERATOR_FINISHED: { id: 'node' },
+  NODE_REMOVED: { node: 'node' },
+  QUIESCE_EXCEPT: { allowed: listOf('string') },
+} as const satisfies EventSchemas;
+
+/** Events of a node's dispatcher drain target (§2.5.4, §2.6.3). `target` '' is the clear. */
+export const nodeDrainTargetEventSchemas = {
+  SET_DISPATCHER_DRAIN_TARGET: { from: 'node', target: 'string', epoch: 'uint64' },
+  COORDINATOR_BOOTSTRAP: { from: 'node', version: 'uint64' },
+} as const satisfies EventSchemas;
+
+// ---------------------------------------------------------------------------------------------
+// Actor inputs
+// ---------------------------------------------------------------------------------------------
+
+/** Every machine's input schema, keyed by machine ID. A machine without input takes `{}`. */
+export const inputSchemas = {
+  addMaintainer: { changefeedId: 'node', dest: 'node', maintainerEpoch: 'uint64', checkpointTs: 'uint64', isNew: 'boolean' },
+  moveMaintainer: { changefeedId: 'node', origin: 'node', dest: 'node', originEpoch: 'uint64', maintainerEpoch: 'uint64', checkpointTs: 'uint64' },
+  stopChangefeed: { changefeedId: 'node', nodeId: 'node', coordinatorNode: 'node', maintainerEpoch: 'uint64', removed: 'boolean' },
+  drainNode: { node: 'node', resendIntervalMs: optional('millis') },
+  nodeLiveness: { nodeId: 'node', nodeEpoch: 'uint64', coordinator: optional(objectOf({ id: 'node', version: 'uint64' })) },
+  livenessView: { node: 'node', ttlMs: optional('millis') },
+  admission: { changefeedId: 'node', kind: ['add', 'move', 'stop'], needsBump: 'boolean' },
+  // coordinatorId '' = no coordinator adopted yet.
+  maintainerRegistry: { changefeedId: 'node', node: 'node', coordinatorId: 'string', coordinatorVersion: optional('uint64'), aliveNodes: listOf('node', { unique: true }) },
+  dispatcherManager: { changefeedId: 'node', node: 'node', tombstone: optional(nullable('uint64')) },
+  dispatcherQueue: {},
+  quiesce: {},
+  nodeDrainTarget: { coordinatorId: 'string', coordinatorVersion: 'uint64' },
+} as const satisfies { readonly [machineId: string]: EventSchema };
+
+export type MachineId = keyof typeof inputSchemas;
+export type InputOf<Id extends MachineId> = Shape<(typeof inputSchemas)[Id]>;
+
+/** Every machine's event schemas, keyed by machine ID. */
+export const eventSchemas = {
+  addMaintainer: operatorEventSchemas,
+  moveMaintainer: operatorEventSchemas,
+  stopChangefeed: operatorEventSchemas,
+  drainNode: drainNodeEventSchemas,
+  nodeLiveness: nodeLivenessEventSchemas,
+  livenessView: livenessViewEventSchemas,
+  admission: admissionEventSchemas,
+  maintainerRegistry: maintainerRegistryEventSchemas,
+  dispatcherManager: dispatcherManagerEventSchemas,
+  dispatcherQueue: dispatcherQueueEventSchemas,
+  quiesce: quiesceEventSchemas,
+  nodeDrainTarget: nodeDrainTargetEventSchemas,
+} as const satisfies { readonly [K in MachineId]: EventSchemas };
+
+/** True when the boundary has schemas for the machine with this ID. */
+export function hasSchemas(machineId: string): machineId is MachineId {
+  return hasOwn(inputSchemas, machineId) && hasOwn(eventSchemas, machineId);
+}
+
+function idOf(machine: AnyStateMachine): MachineId {
+  if (!hasSchemas(machine.id)) throw new OpchartsError('NO_SCHEMA', `no boundary schema for machine ${describe(machine.id)}`);
+  return machine.id;
+}
+
+/**
+ * The machines' context factories call this: a valid input becomes the typed input (uint64 fields
+ * as bigint, unknown fields dropped), anything else throws {@link InvalidInputError}, so a
+ * context is never built from invalid input.
+ *
+ * XState v5 catches what a context factory throws and puts the actor in status `error`, and when
+ * that actor is started with no error observer it rethrows the error asynchronously (an uncaught
+ * exception that ends a Node process, whatever try/catch surrounds `start()`). So hosts with
+ * untrusted input call {@link parseInput} or {@link createValidatedActor} first, which throw the
+ * same typed error synchronously, before any actor exists.
+ */
+export function validInput<Id extends MachineId>(machineId: Id, raw: unknown): InputOf<Id> {
+  const schema: EventSchema = inputSchemas[machineId];
+  try {
+    return guarded('(input)', () => {
+      // A machine without input fields takes no input: `undefined` is its empty input.
+      if (raw === undefined && Object.keys(schema).length === 0) return {};
+      return parseShape(schema, asRecord(raw, '(input)'), '');
+    }) as InputOf<Id>;
+  } catch (e) {
+    const err = e as FieldError;
+    throw new InvalidInputError(machineId, err.path, err.reason);
+  }
+}
+
+/** Parses a raw input for `machine`; throws {@link InvalidInputError}. */
+export function parseInput<M extends AnyStateMachine>(machine: M, raw: unknown): InputFrom<M> {
+  return validInput(idOf(machine), raw) as InputFrom<M>;
+}
+
+/** Parses a raw event for `machine` with its schemas; never throws. */
+export function parseEvent<M extends AnyStateMachine>(machine: M, raw: unknown): ParseResult<EventFromLogic<M>> {
+  return parseEventWith(eventSchemas[idOf(machine)], raw) as ParseResult<EventFromLogic<M>>;
+}
+
+/**
+ * `createActor` for untrusted input: the input is parsed first (an {@link InvalidInputError} is
+ * thrown before any actor exists), and every event sent to the returned actor from outside goes
+ * through the machine's event schemas — an invalid one makes `send` throw an
+ * {@link InvalidEventError} and changes nothing (no transition, no effect, the actor keeps running).
+ */
+export function createValidatedActor<M extends AnyStateMachine>(
+  machine: M,
+  input: unknown,
+  options: Omit<ActorOptions<M>, 'input'> = {},
+): Actor<M> {
+  const schemas = eventSchemas[idOf(machine)];
+  const actor = createActor(machine, { ...options, input: parseInput(machine, input) } as ActorOptions<M>);
+  const send = actor.send.bind(actor);
+  Object.defineProperty(actor, 'send', {
+    value: (raw: unknown) => send(parseEventOrThrow(schemas, raw) as EventFromLogic<M>),
+  });
+  return actor;
+}
+
+/**
+ * Wraps a machine's context factory so that it builds the context from the validated input only
+ * (see {@link validInput}): `context: fromValidInput('drainNode', (input) => ({ ... }))`.
+ */
+export function fromValidInput<Id extends MachineId, C>(machineId: Id, build: (input: InputOf<Id>) => C) {
+  return ({ input }: { input: unknown }): C => build(validInput(machineId, input));
+}

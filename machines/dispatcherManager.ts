@@ -72,6 +72,7 @@ import {
   type MaintainerPostBootstrapResponse,
   type StoredOperator,
 } from './fencingProtocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface DispatcherManagerInput {
   changefeedId: ChangefeedId;
@@ -303,7 +304,7 @@ export const dispatcherManagerMachine = setup({
   },
 }).createMachine({
   id: 'dispatcherManager',
-  context: ({ input }) => ({
+  context: fromValidInput('dispatcherManager', (input) => ({
     changefeedId: input.changefeedId,
     node: input.node,
     tombstone: input.tombstone ?? null,
@@ -314,7 +315,7 @@ export const dispatcherManagerMachine = setup({
     spans: [],
     operators: [],
     removeRequested: false,
-  }),
+  })),
   initial: 'Absent',
   states: {
     Absent: {

@@ -14,6 +14,7 @@
  */
 import { setup, emit, assign } from 'xstate';
 import { replacesQueued, type QueuedMessage } from './fencingProtocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface DispatcherQueueContext {
   queued: QueuedMessage | null;
@@ -47,7 +48,7 @@ export const dispatcherQueueMachine = setup({
   },
 }).createMachine({
   id: 'dispatcherQueue',
-  context: { queued: null },
+  context: fromValidInput('dispatcherQueue', () => ({ queued: null })),
   initial: 'Empty',
   states: {
     Empty: {

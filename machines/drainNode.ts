@@ -47,6 +47,7 @@ import { setup, assign, enqueueActions } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import type { Effect, Liveness, NodeId } from './protocol.js';
 import { isNewEpoch, isStaleObservation, type NodeLeftEvent, type ObserveEvent } from './liveness.js';
+import { fromValidInput } from './boundary.js';
 
 export interface DrainNodeInput {
   node: NodeId;
@@ -123,7 +124,7 @@ export const drainNodeMachine = setup({
   },
 }).createMachine({
   id: 'drainNode',
-  context: ({ input }) => ({
+  context: fromValidInput('drainNode', (input) => ({
     node: input.node,
     resendIntervalMs: input.resendIntervalMs ?? DRAIN_RESEND_INTERVAL_MS,
     observed: false,
@@ -131,7 +132,7 @@ export const drainNodeMachine = setup({
     liveness: 'Alive',
     lastDrainCmdSentAt: null,
     lastStopCmdSentAt: null,
-  }),
+  })),
   initial: 'Idle',
   on: {
     NODE_REMOVED: { guard: 'isThisNode', target: '.Idle', actions: 'deleteRecord' },

@@ -15,6 +15,8 @@ export const TSO_LOGICAL_BITS = 18n;
 export const MAX_TSO_LOGICAL: Uint64 = (1n << TSO_LOGICAL_BITS) - 1n;
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
+/** Digits of 2^64-1 (18446744073709551615). */
+const MAX_UINT64_DIGITS = 20;
 
 /** True iff `x` is a bigint in [0, 2^64-1]. */
 export function isUint64(x: unknown): x is Uint64 {
@@ -35,6 +37,9 @@ export function assertUint64(x: unknown, field = 'value'): Uint64 {
  */
 export function parseUint64(text: unknown, field = 'value'): Uint64 {
   if (typeof text !== 'string') throw new EpochRangeError(field, text, 'expected a decimal string');
+  // 2^64-1 has 20 digits: refuse longer text before the regex and BigInt see it (BigInt of a 1 MB
+  // string costs ~200 ms).
+  if (text.length > MAX_UINT64_DIGITS) throw new EpochRangeError(field, text, 'longer than 20 digits, exceeds 2^64-1');
   if (text.startsWith('-')) throw new EpochRangeError(field, text, 'negative');
   if (!DECIMAL.test(text)) {
     if (/^[0-9]+\.[0-9]*$/.test(text)) throw new EpochRangeError(field, text, 'not an integer');

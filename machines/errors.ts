@@ -42,13 +42,41 @@ export class InvalidEventError extends OpchartsError {
   }
 }
 
-export function describe(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+/**
+ * A machine's input did not parse (see `parseInput` / `createValidatedActor` in boundary.ts);
+ * `field` names the offending field (a path such as `coordinator.version` or `aliveNodes[2]`).
+ */
+export class InvalidInputError extends OpchartsError {
+  readonly machine: string;
+  readonly field: string;
+  constructor(machine: string, field: string, reason: string) {
+    super('INVALID_INPUT', `${machine} input: ${field}: ${reason}`);
+    this.machine = machine;
+    this.field = field;
   }
+}
+
+/** Longest rendering of a value in an error message; the rest is elided (a 1 MB epoch string stays out of logs). */
+export const MAX_DESCRIBED_LENGTH = 64;
+
+/**
+ * A short, safe rendering of an untrusted value for an error message: truncated to
+ * {@link MAX_DESCRIBED_LENGTH} characters, and never throwing (a Proxy, a throwing `toJSON` or
+ * `toString` fall back to the value's type).
+ */
+export function describe(value: unknown): string {
+  let text: string;
+  try {
+    if (typeof value === 'bigint') text = `${value}n`;
+    else if (typeof value === 'string') text = JSON.stringify(value.length > 4 * MAX_DESCRIBED_LENGTH ? value.slice(0, 4 * MAX_DESCRIBED_LENGTH) : value);
+    else if (value === undefined) text = 'undefined';
+    else if (typeof value === 'function' || typeof value === 'symbol') text = typeof value;
+    else text = JSON.stringify(value) ?? typeof value;
+  } catch {
+    text = value === null ? 'null' : `(${typeof value})`;
+  }
+  const length = typeof value === 'string' ? value.length : text.length;
+  if (text.length <= MAX_DESCRIBED_LENGTH && length <= 4 * MAX_DESCRIBED_LENGTH) return text;
+  const suffix = `… (${length} characters)`;
+  return `${text.slice(0, MAX_DESCRIBED_LENGTH - suffix.length)}${suffix}`;
 }

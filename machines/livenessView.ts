@@ -25,6 +25,7 @@ import { setup, assign } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import type { Liveness, NodeId } from './protocol.js';
 import { isStaleObservation, type NodeLeftEvent, type ObserveEvent } from './liveness.js';
+import { fromValidInput } from './boundary.js';
 
 export interface LivenessViewInput {
   node: NodeId;
@@ -79,14 +80,14 @@ export const livenessViewMachine = setup({
   },
 }).createMachine({
   id: 'livenessView',
-  context: ({ input }) => ({
+  context: fromValidInput('livenessView', (input) => ({
     node: input.node,
     ttlMs: input.ttlMs ?? LIVENESS_TTL_MS,
     observed: false,
     nodeEpoch: 0n,
     liveness: 'Alive',
     lastSeen: 0,
-  }),
+  })),
   initial: 'Unobserved',
   on: {
     OBSERVE: [

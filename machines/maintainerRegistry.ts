@@ -94,6 +94,7 @@ import {
   type MaintainerPostBootstrapRequest,
   type MaintainerStatusMessage,
 } from './fencingProtocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface MaintainerRegistryInput {
   changefeedId: ChangefeedId;
@@ -446,14 +447,14 @@ export const maintainerRegistryMachine = setup({
   },
 }).createMachine({
   id: 'maintainerRegistry',
-  context: ({ input }) => ({
+  context: fromValidInput('maintainerRegistry', (input) => ({
     ...input,
     coordinatorVersion: input.coordinatorVersion ?? (input.coordinatorId === '' ? 0n : 1n),
     aliveNodes: [...input.aliveNodes].sort(),
     nodeStopping: false,
     generation: 0,
     ...NO_MAINTAINER,
-  }),
+  })),
   initial: 'Empty',
   on: {
     COORDINATOR_BOOTSTRAP: { guard: 'isCurrentOrNewerCoordinator', actions: 'adoptCoordinator' },

@@ -42,6 +42,7 @@
 import { setup, emit, assign } from 'xstate';
 import { match, type Uint64 } from './epoch.js';
 import type { ChangefeedId, Effect, NodeId, OperatorEvent } from './protocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface MoveMaintainerInput {
   changefeedId: ChangefeedId;
@@ -134,7 +135,7 @@ export const moveMaintainerMachine = setup({
   },
 }).createMachine({
   id: 'moveMaintainer',
-  context: ({ input }) => ({
+  context: fromValidInput('moveMaintainer', (input) => ({
     changefeedId: input.changefeedId,
     origin: input.origin,
     target: input.dest,
@@ -142,7 +143,7 @@ export const moveMaintainerMachine = setup({
     maintainerEpoch: input.maintainerEpoch,
     checkpointTs: input.checkpointTs,
     originRemoved: false,
-  }),
+  })),
   entry: 'markScheduling',
   initial: 'RemoveOrigin',
   states: {

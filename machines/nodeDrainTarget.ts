@@ -26,6 +26,7 @@
 import { setup, emit, assign, enqueueActions } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import type { NodeId } from './protocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface NodeDrainTargetContext {
   coordinatorId: NodeId;
@@ -80,7 +81,7 @@ export const nodeDrainTargetMachine = setup({
   },
 }).createMachine({
   id: 'nodeDrainTarget',
-  context: ({ input }) => ({ coordinatorId: input.coordinatorId, coordinatorVersion: input.coordinatorVersion, target: '', epoch: 0n }),
+  context: fromValidInput('nodeDrainTarget', (input) => ({ coordinatorId: input.coordinatorId, coordinatorVersion: input.coordinatorVersion, target: '', epoch: 0n })),
   initial: 'Cleared',
   on: {
     COORDINATOR_BOOTSTRAP: { guard: 'isCurrentOrNewerCoordinator', actions: ['adopt', 'replyBootstrap'] },

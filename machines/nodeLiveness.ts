@@ -35,6 +35,7 @@
 import { setup, emit, assign, and } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import { LIVENESS_ORDER, type ChangefeedId, type Effect, type Liveness, type NodeId } from './protocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface NodeLivenessInput {
   nodeId: NodeId;
@@ -142,12 +143,12 @@ export const nodeLivenessMachine = setup({
   },
 }).createMachine({
   id: 'nodeLiveness',
-  context: ({ input }) => ({
+  context: fromValidInput('nodeLiveness', (input) => ({
     nodeId: input.nodeId,
     nodeEpoch: input.nodeEpoch === 0n ? 1n : input.nodeEpoch,
     coordinatorId: input.coordinator?.id ?? '',
     coordinatorVersion: input.coordinator?.version ?? 0n,
-  }),
+  })),
   initial: 'Alive',
   states: {
     Alive: {

@@ -26,6 +26,7 @@
 import { setup, emit, assign } from 'xstate';
 import type { Uint64 } from './epoch.js';
 import type { NodeId } from './protocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface QuiesceOperator {
   checkpointTs: Uint64;
@@ -51,17 +52,23 @@ export type QuiesceEffect =
   | { type: 'controller.nodeRemoved'; node: NodeId };
 
 const idOf = (e: QuiesceEvent) => ('id' in e ? e.id : '');
+/**
+ * Operator IDs are untrusted strings: look them up as own keys only, so `constructor` or
+ * `toString` are operators like any other, never `Object.prototype`'s members.
+ */
+const has = (c: QuiesceContext, id: string) => Object.prototype.hasOwnProperty.call(c.operators, id);
+const operatorOf = (c: QuiesceContext, id: string): QuiesceOperator | undefined => (has(c, id) ? c.operators[id] : undefined);
 
 export const quiesceMachine = setup({
   types: { context: {} as QuiesceContext, events: {} as QuiesceEvent, emitted: {} as QuiesceEffect },
   guards: {
-    exists: ({ context, event }) => idOf(event) in context.operators,
-    isNew: ({ context, event }) => !(idOf(event) in context.operators),
-    isQueued: ({ context, event }) => context.operators[idOf(event)]?.queued === true,
+    exists: ({ context, event }) => has(context, idOf(event)),
+    isNew: ({ context, event }) => !has(context, idOf(event)),
+    isQueued: ({ context, event }) => operatorOf(context, idOf(event))?.queued === true,
     isAllowed: ({ context, event }) => context.allowed.includes(idOf(event)),
-    isAllowedNew: ({ context, event }) => context.allowed.includes(idOf(event)) && !(idOf(event) in context.operators),
-    isAllowedExisting: ({ context, event }) => context.allowed.includes(idOf(event)) && idOf(event) in context.operators,
-    isAllowedQueued: ({ context, event }) => context.allowed.includes(idOf(event)) && context.operators[idOf(event)]?.queued === true,
+    isAllowedNew: ({ context, event }) => context.allowed.includes(idOf(event)) && !has(context, idOf(event)),
+    isAllowedExisting: ({ context, event }) => context.allowed.includes(idOf(event)) && has(context, idOf(event)),
+    isAllowedQueued: ({ context, event }) => context.allowed.includes(idOf(event)) && operatorOf(context, idOf(event))?.queued === true,
   },
   actions: {
     addOperator: assign({
@@ -85,7 +92,7 @@ export const quiesceMachine = setup({
   },
 }).createMachine({
   id: 'quiesce',
-  context: { operators: {}, allowed: [] },
+  context: fromValidInput('quiesce', () => ({ operators: {}, allowed: [] })),
   initial: 'Normal',
   states: {
     Normal: {

@@ -29,6 +29,7 @@
 import { setup, emit, assign } from 'xstate';
 import { match, type Uint64 } from './epoch.js';
 import type { ChangefeedId, Effect, NodeId, OperatorEvent } from './protocol.js';
+import { fromValidInput } from './boundary.js';
 
 export interface StopChangefeedInput {
   changefeedId: ChangefeedId;
@@ -79,7 +80,7 @@ export const stopChangefeedMachine = setup({
   },
 }).createMachine({
   id: 'stopChangefeed',
-  context: ({ input }) => ({ ...input }),
+  context: fromValidInput('stopChangefeed', (input) => ({ ...input })),
   initial: 'Sending',
   states: {
     Sending: {
