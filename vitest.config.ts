@@ -9,7 +9,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // A safety net, not a speed check: the largest generated-path checks take tens of seconds on a loaded 2-core machine.
+    testTimeout: 180_000,
     hookTimeout: 60_000,
   },
 });
