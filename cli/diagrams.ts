@@ -63,7 +63,13 @@ export function diagramSources(models: readonly MachineModel[]): Map<string, str
     '',
     'One state diagram per machine, generated from its XState definition: every state, every',
     'transition as `EVENT [guard] / actions`, targetless transitions as self-loops, entry actions as',
-    'state notes. The SVGs are rendered from the same sources by mermaid-cli.',
+    'state notes. XState tries the branches of one event in definition order and takes the first whose',
+    'guard holds: where a state has several, they are numbered `EVENT (1) [guard]`, `EVENT (2) [else]`.',
+    '',
+    'The SVGs are rendered from the same sources by mermaid-cli with the ELK layout and SVG text labels,',
+    'and show every transition (a test checks each label). The inline blocks below are drawn by the',
+    "viewer's own Mermaid, usually with its default layout, which can draw only one self-loop per state:",
+    'read the SVG when a state has several.',
     '',
   ];
   for (const m of models) {

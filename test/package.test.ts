@@ -98,6 +98,19 @@ describe('the built package', () => {
   });
 });
 
+describe('the spec travels with the package', () => {
+  it('spec/ticdc-control-plane.md is in "files" and equals the shared spec wherever that is checked out', () => {
+    expect(pkg.files).toContain('spec');
+    const copy = readFileSync(join(root, 'spec', 'ticdc-control-plane.md'), 'utf8');
+    expect(copy).toMatch(/^#+ 2\.2\b/m); // the sections the machines cite
+    // CI has ../shared beside the clone; a helper worktree has it two levels up.
+    for (const shared of [join(root, '..', 'shared'), join(root, '..', '..', 'shared')]) {
+      const original = join(shared, 'spec', 'ticdc-control-plane.md');
+      if (existsSync(original)) expect(copy, `${original} changed: copy it to spec/`).toBe(readFileSync(original, 'utf8'));
+    }
+  });
+});
+
 describe('bin/opcharts.js', () => {
   /** A copy of the launcher next to a fake source and a fake build, each printing which one ran. */
   function fakePackage(withSource: boolean): string {
