@@ -75,8 +75,9 @@ function renderNode(node: AnyStateNode, indent: string, lines: string[]): void {
 function renderScope(scope: AnyStateNode, indent: string, lines: string[]): void {
   const kids = children(scope);
   for (const k of kids) {
-    // Atomic states get their own name as label; compound ones are declared by their block.
-    if (!children(k).length && idOf(k) !== k.key) lines.push(`${indent}state "${k.key}" as ${idOf(k)}`);
+    // Atomic states are declared with their name as label: without it, a state with an entry
+    // description is drawn with the description only. Compound ones are declared by their block.
+    if (!children(k).length) lines.push(`${indent}state "${k.key}" as ${idOf(k)}`);
   }
   const initial = (scope.initial as unknown as { target?: readonly AnyStateNode[] } | undefined)?.target?.[0];
   if (initial) lines.push(`${indent}[*] --> ${idOf(initial)}`);

@@ -14,7 +14,7 @@ import { setup } from 'xstate';
 import { models } from '../models/index.js';
 import { generate } from '../graph/paths.js';
 import { sequenceDiagram, stateDiagram, transitionLabels } from '../graph/mermaid.js';
-import { listTransitions } from '../graph/transitions.js';
+import { listStates, listTransitions } from '../graph/transitions.js';
 import { diagramSources, rendererId, staleDiagrams, svgStamp, writeDiagramSources } from '../cli/diagrams.js';
 import { applySections, generatedSections } from '../cli/docs.js';
 
@@ -132,6 +132,14 @@ describe('rendered SVGs show every transition', () => {
     // transitions once per top-level state.
     expect(labels.length).toBeGreaterThanOrEqual(listTransitions(m.machine).length);
     expect(missingLabels(labels, edgeLabelTexts(svg))).toEqual([]);
+  });
+
+  it.each(models.map((m) => [m.name, m] as const))('diagrams/%s.svg names every atomic state', async (name, m) => {
+    const doc = new DOMParser().parseFromString(await readFile(join(root, 'diagrams', `${name}.svg`), 'utf8'), 'image/svg+xml');
+    const nodeTexts = Array.from(doc.querySelectorAll('g.node')).map((g) => (g.textContent ?? '').replace(/\s+/g, ''));
+    const atomic = listStates(m.machine).filter((s) => s.type === 'atomic' || s.type === 'final');
+    const unnamed = atomic.filter((s) => !nodeTexts.some((t) => t.startsWith(s.path.split('.').at(-1)!)));
+    expect(unnamed.map((s) => s.path)).toEqual([]);
   });
 
   it('a rendering that dropped a self-loop fails the check', async () => {
