@@ -10,7 +10,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { models, findModel } from '../models/index.js';
 import { sequenceDiagram } from '../graph/mermaid.js';
 import { toJson } from '../graph/serialize.js';
-import { resolveStateName, selectPaths, StateNameError } from '../graph/select.js';
+import { resolveStateName, selectPaths, StateNameError, UnknownStepError } from '../graph/select.js';
 import { HEADERS, isFullyCovered, machineRow, rowCells, textTable } from './report.js';
 import { findChromium, renderSvgs, staleDiagrams, writeDiagramSources } from './diagrams.js';
 import { updateReadme } from './docs.js';
@@ -170,7 +170,13 @@ program
       if (e instanceof StateNameError) throw new UsageError(e.message);
       throw e;
     }
-    const found = selectPaths(model, { to, via: opts.via });
+    let found;
+    try {
+      found = selectPaths(model, { to, via: opts.via });
+    } catch (e) {
+      if (e instanceof UnknownStepError) throw new UsageError(e.message);
+      throw e;
+    }
     if (!found.length) {
       const what = [to && `reaches ${to}`, opts.via && `contains ${opts.via}`].filter(Boolean).join(' and ');
       fail('NO_PATH', `no path of ${model.name} ${what || 'exists'}`, EXIT_FAILURE);

@@ -9,7 +9,7 @@ import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { MachineModel } from './model.js';
 import { generate, replay, type Replay } from './paths.js';
 import { stableStringify } from './serialize.js';
-import { listStates } from './transitions.js';
+import { listEventTypes, listStates } from './transitions.js';
 
 /** A `--to` name that is not a state, or a leaf name shared by several states. */
 export class StateNameError extends Error {
@@ -45,6 +45,17 @@ export function contains(r: Replay, via: string): boolean {
   return r.steps.some((s) => s.event.type === via || s.effects.some((e) => e.type === via));
 }
 
+/** A `--via` name that no event of the machine and no effect of its generated paths has. */
+export class UnknownStepError extends Error {
+  override readonly name = 'UnknownStepError';
+  constructor(
+    message: string,
+    readonly known: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 export interface Selection {
   to?: string;
   via?: string;
@@ -70,8 +81,18 @@ function cutAt(model: MachineModel, r: Replay, to: string | undefined, via: stri
  */
 export function selectPaths(model: MachineModel, selection: Selection): Replay[] {
   const { to, via } = selection;
-  const picked = generate(model)
-    .replays.map((r) => cutAt(model, r, to, via))
+  const generated = generate(model);
+  if (via !== undefined) {
+    // The generated paths take every transition, so they run every action and emit every effect type.
+    const known = new Set(listEventTypes(model.machine));
+    for (const r of generated.replays) for (const s of r.steps) for (const e of s.effects) known.add(e.type);
+    if (!known.has(via)) {
+      const names = [...known].sort();
+      throw new UnknownStepError(`${model.name} has no event or effect "${via}"; one of: ${names.join(', ')}`, names);
+    }
+  }
+  const picked = generated.replays
+    .map((r) => cutAt(model, r, to, via))
     .filter((r): r is Replay => r !== undefined);
   const unique = [...new Map(picked.map((r) => [r.path.variant + r.path.name, r])).values()];
   if (!unique.length && via !== undefined) {

@@ -187,6 +187,7 @@ describe('the opcharts command', () => {
     [['paths'], "missing required argument 'machine'"],
     [['machines', '--bogus'], "unknown option '--bogus'"],
     [['frobnicate'], 'unknown command "frobnicate"'],
+    [['paths', 'moveMaintainer', '--via', 'RemoveMaintainer'], 'no event or effect "RemoveMaintainer"'],
     [['docs', 'extra'], 'too many arguments'],
   ])('usage error %j exits 2 and says %s', (args, message) => {
     const r = cli(...args);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { models } from '../models/index.js';
 import { emit, setup } from 'xstate';
 import { checkProperties, edgePaths, generate, replay } from '../graph/paths.js';
-import { resolveStateName, selectPaths, StateNameError } from '../graph/select.js';
+import { resolveStateName, selectPaths, StateNameError, UnknownStepError } from '../graph/select.js';
 import type { MachineModel } from '../graph/model.js';
 
 for (const model of models) {
@@ -88,5 +88,8 @@ describe('choosing paths for a reader (opcharts paths --to --via)', () => {
     expect(viaPong.map((r) => r.path.events.map((e) => e.type))).toEqual([['PING', 'GO']]);
     expect(viaPong[0]!.steps[0]!.effects).toEqual([{ type: 'Pong' }]);
     expect(selectPaths(model, { to: 'Other.Done', via: 'PING' })).toEqual([]);
+    // A name that is neither an event nor an emitted effect is refused before any search.
+    expect(() => selectPaths(model, { to: 'Busy.Done', via: 'Ping' })).toThrow(UnknownStepError);
+    expect(() => selectPaths(model, { via: 'Ping' })).toThrow(/one of: GO, PING, Pong/);
   });
 });
