@@ -1,18 +1,57 @@
 /**
  * `opcharts diagrams`: writes `diagrams/<machine>.mmd` (a Mermaid stateDiagram-v2 generated from
  * the definition) and `diagrams/README.md`, and renders each to `diagrams/<machine>.svg` with
- * mermaid-cli in one headless Chromium. Each SVG carries the SHA-256 of the source it was rendered
- * from, so a stale SVG is detected without rendering again.
+ * mermaid-cli in one headless Chromium, with the ELK layout (`@mermaid-js/layout-elk`: mermaid's
+ * default layout draws one self-loop per state and drops the others) and SVG text labels (HTML
+ * labels are clipped to a box sized by the fonts of the machine that rendered them). Each SVG
+ * carries a stamp: the SHA-256 of its source together with the renderer (mermaid, layout-elk and
+ * mermaid-cli versions, and RENDER_CONFIG), so an SVG rendered from another source or by another
+ * renderer is stale and detected without rendering again.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { MachineModel } from '../graph/model.js';
 import { stateDiagram } from '../graph/mermaid.js';
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const SVG_STAMP = /^<!-- opcharts source sha256:([0-9a-f]{64}) -->/;
+
+/** The mermaid configuration every SVG is rendered with (part of each SVG's stamp). */
+export const RENDER_CONFIG = {
+  theme: 'default',
+  layout: 'elk',
+  htmlLabels: false,
+  flowchart: { htmlLabels: false },
+  state: { htmlLabels: false },
+  elk: { mergeEdges: false, nodePlacementStrategy: 'NETWORK_SIMPLEX' },
+} as const;
+
+const RENDERER_PACKAGES = ['mermaid', '@mermaid-js/layout-elk', '@mermaid-js/mermaid-cli'] as const;
+
+/** `name@version` of an installed package, or `name@absent` (the renderers are dev dependencies). */
+function installedVersion(name: string): string {
+  // Not every package exports ./package.json or a CommonJS entry, so look in the node_modules
+  // directories Node would search from here.
+  for (const dir of createRequire(import.meta.url).resolve.paths(name) ?? []) {
+    const file = join(dir, name, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version?: string };
+    return `${name}@${pkg.version ?? 'unknown'}`;
+  }
+  return `${name}@absent`;
+}
+
+/** What renders the SVGs: package versions and configuration, one line. */
+export function rendererId(): string {
+  return `${RENDERER_PACKAGES.map(installedVersion).join(' ')} config:${sha256(JSON.stringify(RENDER_CONFIG)).slice(0, 12)}`;
+}
+
+/** The first line of an SVG rendered from `source` by this renderer. */
+export function svgStamp(source: string): string {
+  return `<!-- opcharts source sha256:${sha256(source)} renderer:${rendererId()} -->`;
+}
 
 /** Every generated file of the diagrams directory, by name (pure: no I/O). */
 export function diagramSources(models: readonly MachineModel[]): Map<string, string> {
@@ -24,7 +63,13 @@ export function diagramSources(models: readonly MachineModel[]): Map<string, str
     '',
     'One state diagram per machine, generated from its XState definition: every state, every',
     'transition as `EVENT [guard] / actions`, targetless transitions as self-loops, entry actions as',
-    'state notes. The SVGs are rendered from the same sources by mermaid-cli.',
+    'state notes. XState tries the branches of one event in definition order and takes the first whose',
+    'guard holds: where a state has several, they are numbered `EVENT (1) [guard]`, `EVENT (2) [else]`.',
+    '',
+    'The SVGs are rendered from the same sources by mermaid-cli with the ELK layout and SVG text labels,',
+    'and show every transition (a test checks each label). The inline blocks below are drawn by the',
+    "viewer's own Mermaid, usually with its default layout, which can draw only one self-loop per state:",
+    'read the SVG when a state has several.',
     '',
   ];
   for (const m of models) {
@@ -36,8 +81,43 @@ export function diagramSources(models: readonly MachineModel[]): Map<string, str
   return files;
 }
 
+/** An output directory that cannot be used: `code` is the system error (ENOTDIR, EACCES, ENOENT, ...). */
+export class OutputDirError extends Error {
+  override readonly name = 'OutputDirError';
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`cannot use ${path} as the output directory: ${detail} (${code})`);
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents, one level at a time. Node's `mkdir({ recursive: true })`
+ * loops forever where a parent exists but refuses children with ENOENT (`/proc/x`), so the
+ * recursion is done here and every refusal is an `OutputDirError`.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  const path = resolve(dir);
+  const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw new OutputDirError(dir, e.code ?? 'EIO', e.message);
+  });
+  if (info) {
+    if (!info.isDirectory()) throw new OutputDirError(dir, 'ENOTDIR', 'not a directory');
+    return;
+  }
+  if (dirname(path) === path) throw new OutputDirError(dir, 'ENOENT', 'no such directory');
+  await ensureDir(dirname(path));
+  await mkdir(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EEXIST') return;
+    throw new OutputDirError(dir, e.code ?? 'EIO', e.code === 'ENOENT' ? 'the parent directory does not accept new entries' : e.message);
+  });
+}
+
 export async function writeDiagramSources(dir: string, models: readonly MachineModel[]): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const written: string[] = [];
   for (const [name, content] of diagramSources(models)) {
     const path = join(dir, name);
@@ -58,8 +138,8 @@ export async function staleDiagrams(dir: string, models: readonly MachineModel[]
     if (!existsSync(path) || (await readFile(path, 'utf8')) !== content) stale.push(name);
     if (withSvg && name.endsWith('.mmd')) {
       const svg = join(dir, name.replace(/\.mmd$/, '.svg'));
-      const stamp = existsSync(svg) ? SVG_STAMP.exec(await readFile(svg, 'utf8'))?.[1] : undefined;
-      if (stamp !== sha256(content)) stale.push(name.replace(/\.mmd$/, '.svg'));
+      const fresh = existsSync(svg) && (await readFile(svg, 'utf8')).startsWith(`${svgStamp(content)}\n`);
+      if (!fresh) stale.push(name.replace(/\.mmd$/, '.svg'));
     }
   }
   return stale;
@@ -108,10 +188,13 @@ export async function renderSvgs(
       const svgName = name.replace(/\.mmd$/, '.svg');
       onProgress(svgName);
       const svgPath = join(dir, svgName);
-      const stamp = `<!-- opcharts source sha256:${sha256(src)} -->`;
-      if (existsSync(svgPath) && (await readFile(svgPath, 'utf8')).startsWith(stamp)) continue;
+      const stamp = svgStamp(src);
+      if (existsSync(svgPath) && (await readFile(svgPath, 'utf8')).startsWith(`${stamp}\n`)) continue;
       try {
-        const { data } = await renderMermaid(browser, src, 'svg', { backgroundColor: 'white' });
+        const { data } = await renderMermaid(browser, src, 'svg', {
+          backgroundColor: 'white',
+          mermaidConfig: structuredClone(RENDER_CONFIG) as never,
+        });
         await writeFile(svgPath, `${stamp}\n${Buffer.from(data).toString('utf8')}`);
         result.rendered.push(svgName);
       } catch (e) {

@@ -3,22 +3,64 @@
  * The opcharts command line. `opcharts --help` lists the commands; every command exits non-zero
  * on failure, and those whose output a program reads take `--json`.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { models, findModel } from '../models/index.js';
-import { generate, replay, stateValueString } from '../graph/paths.js';
 import { sequenceDiagram } from '../graph/mermaid.js';
 import { toJson } from '../graph/serialize.js';
-import { listStates } from '../graph/transitions.js';
+import { resolveStateName, selectPaths, StateNameError, UnknownStepError } from '../graph/select.js';
 import { HEADERS, isFullyCovered, machineRow, rowCells, textTable } from './report.js';
 import { findChromium, renderSvgs, staleDiagrams, writeDiagramSources } from './diagrams.js';
 import { updateReadme } from './docs.js';
 import { bold, green, progress, red } from './output.js';
 
+/** Exit codes: 0 success, 1 the command ran and failed (stale, uncovered, not found), 2 usage error. */
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+/** A mistake in the command line: exits 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+// With --json anywhere on the line a failure is a JSON object on stdout too, so a program that
+// reads stdout always gets JSON.
+const wantsJson = process.argv.slice(2).includes('--json');
+
+function fail(code: string, message: string, exitCode: number): void {
+  if (wantsJson) console.log(toJson({ error: { code, message, exitCode } }));
+  else console.error(red(message));
+  process.exitCode = exitCode;
+}
+
+/** The version in the package.json above this file (source: ../, compiled: ../../). */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'opcharts' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
 const program = new Command();
 program
   .name('opcharts')
   .description("TiCDC's maintainer ownership control plane as XState statecharts: tables, coverage, diagrams and paths")
-  .showHelpAfterError();
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .showHelpAfterError()
+  .exitOverride()
+  .configureOutput({
+    // Commander's own messages (usage errors, help after an error) go to stderr unless --json,
+    // where the JSON error object written by the catch below replaces them.
+    writeErr: (s) => {
+      if (!wantsJson) process.stderr.write(s);
+    },
+    outputError: (s, write) => write(red(s)),
+  });
 
 const json = (value: unknown) => toJson(value);
 
@@ -26,6 +68,12 @@ function modelArg(name: string) {
   const m = findModel(name);
   if (!m) throw new InvalidArgumentError(`unknown machine "${name}"; one of: ${models.map((x) => x.name).join(', ')}`);
   return m;
+}
+
+/** A positive decimal integer, nothing else (`0x10`, `1e1`, `+3`, `2.0` are refused). */
+function positiveDecimal(v: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(v)) throw new InvalidArgumentError('expected a positive decimal integer');
+  return Number(v);
 }
 
 function printTable(opts: { json?: boolean }): boolean {
@@ -109,60 +157,70 @@ program
   .command('paths')
   .description('list the generated paths of a machine, or print one as a Mermaid sequence diagram')
   .argument('<machine>', `one of: ${models.map((m) => m.name).join(', ')}`, modelArg)
-  .option('--to <state>', 'only paths that end in this state')
-  .option('--index <n>', 'with --mermaid: which of the listed paths (1-based)', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-    return n;
-  })
+  .option('--to <state>', 'only paths that end in this state (full path, or a leaf name that is unique)')
+  .option('--via <event>', 'only paths with this event, or an emitted effect of this type (searched for if no generated path has it)')
+  .option('--index <n>', 'with --mermaid: which of the listed paths (1-based decimal)', positiveDecimal)
   .option('--mermaid', 'print the chosen path (the shortest, or --index) as a sequenceDiagram')
   .option('--json', 'machine-readable output')
-  .action((model: ReturnType<typeof modelArg>, opts: { to?: string; index?: number; mermaid?: boolean; json?: boolean }) => {
-    if (opts.to !== undefined) {
-      const names = listStates(model.machine).map((s) => s.path);
-      if (!names.includes(opts.to)) {
-        console.error(red(`${model.name} has no state "${opts.to}"; states: ${names.join(', ')}`));
-        process.exitCode = 2;
-        return;
-      }
+  .action((model: ReturnType<typeof modelArg>, opts: { to?: string; via?: string; index?: number; mermaid?: boolean; json?: boolean }) => {
+    let to: string | undefined;
+    try {
+      to = opts.to === undefined ? undefined : resolveStateName(model.machine, opts.to);
+    } catch (e) {
+      if (e instanceof StateNameError) throw new UsageError(e.message);
+      throw e;
     }
-    const g = generate(model);
-    const matches = (p: { finalState: string }) =>
-      opts.to === undefined || p.finalState === opts.to || p.finalState.split(',').some((s) => s === opts.to || s.endsWith(`.${opts.to}`));
-    // Paths that pass through the state are cut there, so "--to X" always ends in X.
-    const cut = g.replays
-      .map((r) => {
-        if (opts.to === undefined) return r;
-        const i = r.snapshots.findIndex((s) => matches({ finalState: stateValueString(s.value) }));
-        return i < 0 ? undefined : replay(model, r.path.variant, r.path.events.slice(0, i), r.path.origin);
-      })
-      .filter((r): r is NonNullable<typeof r> => r !== undefined);
-    const unique = [...new Map(cut.map((r) => [r.path.variant + r.path.name, r])).values()].sort(
-      (a, b) => a.path.events.length - b.path.events.length,
-    );
-    if (!unique.length) {
-      console.error(red(`no generated path of ${model.name} reaches ${opts.to}`));
-      process.exitCode = 1;
+    let found;
+    try {
+      found = selectPaths(model, { to, via: opts.via });
+    } catch (e) {
+      if (e instanceof UnknownStepError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (!found.length) {
+      const what = [to && `reaches ${to}`, opts.via && `contains ${opts.via}`].filter(Boolean).join(' and ');
+      fail('NO_PATH', `no path of ${model.name} ${what || 'exists'}`, EXIT_FAILURE);
       return;
     }
     if (opts.mermaid) {
-      const chosen = unique[(opts.index ?? 1) - 1];
-      if (!chosen) {
-        console.error(red(`--index ${opts.index} is out of range (1..${unique.length})`));
-        process.exitCode = 2;
-        return;
-      }
-      process.stdout.write(sequenceDiagram(model.name, chosen, model.peerOf));
+      const chosen = found[(opts.index ?? 1) - 1];
+      if (!chosen) throw new UsageError(`--index ${opts.index} is out of range (1..${found.length})`);
+      process.stdout.write(sequenceDiagram(model.name, chosen, model.peerOf, model.machine));
       return;
     }
     if (opts.json) {
-      console.log(json(unique.map((r) => ({ variant: r.path.variant, finalState: r.path.finalState, events: r.path.events }))));
+      console.log(json(found.map((r) => ({ variant: r.path.variant, finalState: r.path.finalState, events: r.path.events }))));
       return;
     }
-    unique.forEach((r, i) => console.log(`${String(i + 1).padStart(3)}. [${r.path.variant}] ${r.path.name}  ⇒ ${r.path.finalState}`));
+    found.forEach((r, i) => console.log(`${String(i + 1).padStart(3)}. [${r.path.variant}] ${r.path.name}  ⇒ ${r.path.finalState}`));
   });
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(red(e instanceof Error ? e.message : String(e)));
-  process.exitCode = 1;
+// A reader that closes the pipe early (`opcharts paths M | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+/** Runs the command line. */
+async function main(argv: string[]): Promise<void> {
+  const first = argv[2];
+  const commands = program.commands.map((c) => c.name());
+  // `start` is the default command, so commander would report an unknown one as an excess argument of it.
+  if (first !== undefined && !first.startsWith('-') && first !== 'help' && !commands.includes(first)) {
+    throw new UsageError(`unknown command "${first}"; commands: ${commands.join(', ')} (see opcharts --help)`);
+  }
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) {
+    // Help and --version end through here with exit code 0; every other commander error is a usage error.
+    if (e.exitCode === 0) return;
+    if (wantsJson) console.log(toJson({ error: { code: 'USAGE', message: e.message.replace(/^error: /, ''), exitCode: EXIT_USAGE } }));
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  if (e instanceof UsageError) return fail('USAGE', e.message, EXIT_USAGE);
+  const code = e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : 'ERROR';
+  fail(code, e instanceof Error ? e.message : String(e), EXIT_FAILURE);
 });

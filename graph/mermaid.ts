@@ -2,12 +2,15 @@
  * Mermaid generated from the machine definitions, never drawn by hand:
  * - `stateDiagram-v2` from `machine.root` (the StateNode tree): nesting, parallel regions, initial
  *   and final states, every transition labelled `EVENT [guard] / actions`, targetless ones as
- *   self-loops, and entry actions as state descriptions;
- * - `sequenceDiagram` for a replayed path: the host, the machine and the nodes it messages.
+ *   self-loops, and entry actions as state descriptions. XState tries the branches of one event in
+ *   definition order and takes the first whose guard holds, so where a state has several branches
+ *   for an event each is numbered, `EVENT (2) [guard]`, and an unguarded last one reads `[else]`;
+ * - `sequenceDiagram` for a replayed path: the host, the machine and the nodes it messages, with
+ *   the branch each step took.
  */
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import type { Replay } from './paths.js';
-import { actionName, guardName } from './transitions.js';
+import { actionName, guardName, listTransitions, type TransitionInfo } from './transitions.js';
 import { formatEvent, stableStringify } from './serialize.js';
 
 type TransitionDef = {
@@ -24,10 +27,26 @@ function clean(text: string): string {
   return text.replace(/[:;#]/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
-function transitionLabel(t: TransitionDef): string {
-  const guard = guardName(t.guard);
+/** `(n)` when the event has several branches here, 1-based in XState's evaluation order. */
+function branchTag(branch: number, branches: number): string {
+  return branches > 1 ? ` (${branch + 1})` : '';
+}
+
+function guardTag(guard: string | undefined, branch: number, branches: number): string {
+  if (guard) return ` [${guard}]`;
+  return branches > 1 && branch > 0 ? ' [else]' : '';
+}
+
+function transitionLabel(t: TransitionDef, branch: number, branches: number): string {
   const actions = t.actions.map(actionName);
-  return clean(`${t.eventType}${guard ? ` [${guard}]` : ''}${actions.length ? ` / ${actions.join(', ')}` : ''}`);
+  return clean(
+    `${t.eventType}${branchTag(branch, branches)}${guardTag(guardName(t.guard), branch, branches)}${actions.length ? ` / ${actions.join(', ')}` : ''}`,
+  );
+}
+
+/** Every labelled edge `stateDiagram` draws, as its label text (what the rendered SVG must show). */
+export function transitionLabels(machine: AnyStateMachine): string[] {
+  return [...stateDiagram(machine).matchAll(/^\s*\S+ --> \S+ : (.*)$/gm)].map((m) => m[1]!);
 }
 
 function children(node: AnyStateNode): AnyStateNode[] {
@@ -56,8 +75,9 @@ function renderNode(node: AnyStateNode, indent: string, lines: string[]): void {
 function renderScope(scope: AnyStateNode, indent: string, lines: string[]): void {
   const kids = children(scope);
   for (const k of kids) {
-    // Atomic states get their own name as label; compound ones are declared by their block.
-    if (!children(k).length && idOf(k) !== k.key) lines.push(`${indent}state "${k.key}" as ${idOf(k)}`);
+    // Atomic states are declared with their name as label: without it, a state with an entry
+    // description is drawn with the description only. Compound ones are declared by their block.
+    if (!children(k).length) lines.push(`${indent}state "${k.key}" as ${idOf(k)}`);
   }
   const initial = (scope.initial as unknown as { target?: readonly AnyStateNode[] } | undefined)?.target?.[0];
   if (initial) lines.push(`${indent}[*] --> ${idOf(initial)}`);
@@ -69,10 +89,10 @@ function renderScope(scope: AnyStateNode, indent: string, lines: string[]): void
   }
   for (const k of kids) {
     for (const defs of (k.transitions as Map<string, TransitionDef[]>).values()) {
-      for (const t of defs) {
+      defs.forEach((t, branch) => {
         const targets = t.target?.length ? t.target : [k];
-        for (const target of targets) lines.push(`${indent}${idOf(k)} --> ${idOf(target)} : ${transitionLabel(t)}`);
-      }
+        for (const target of targets) lines.push(`${indent}${idOf(k)} --> ${idOf(target)} : ${transitionLabel(t, branch, defs.length)}`);
+      });
     }
   }
 }
@@ -88,12 +108,12 @@ export function stateDiagram(machine: AnyStateMachine): string {
   const rootEntry = (root.entry as unknown[]).map(actionName);
   if (rootEntry.length) lines.push(`  note right of ${idOf(children(root)[0]!)} : machine entry / ${clean(rootEntry.join(', '))}`);
   for (const defs of (root.transitions as Map<string, TransitionDef[]>).values()) {
-    for (const t of defs) {
+    defs.forEach((t, branch) => {
       for (const source of children(root).filter((k) => k.type !== 'final')) {
         const targets = t.target?.length ? t.target : [source];
-        for (const target of targets) lines.push(`  ${idOf(source)} --> ${idOf(target)} : ${transitionLabel(t)}`);
+        for (const target of targets) lines.push(`  ${idOf(source)} --> ${idOf(target)} : ${transitionLabel(t, branch, defs.length)}`);
       }
-    }
+    });
   }
   return lines.join('\n') + '\n';
 }
@@ -102,10 +122,25 @@ type Fx = { type: string } & Record<string, unknown>;
 
 const participantId = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
 
-function describeEffect(e: Fx): string {
+/** The effect's fields; `to` is left out only when the arrow already points at that node. */
+function describeEffect(e: Fx, shownAsArrowTo?: string): string {
+  if (shownAsArrowTo === undefined || e.to !== shownAsArrowTo) return clean(formatEvent(e));
   const { type, to: _to, ...rest } = e;
   void _to;
   return clean(formatEvent({ type, ...rest }));
+}
+
+/** ` ▸ (2) [guard]`: which branch the step took, when there was a choice; ` ▸ ignored` when none. */
+function branchTaken(taken: readonly string[], byId: Map<string, TransitionInfo>, branchesOf: (t: TransitionInfo) => number): string {
+  if (!taken.length) return ' ▸ ignored';
+  const parts = taken.flatMap((id) => {
+    const t = byId.get(id);
+    if (!t) return [];
+    const n = branchesOf(t);
+    const tag = `${branchTag(t.branch, n)}${guardTag(t.guard, t.branch, n)}`.trim();
+    return tag ? [tag] : [];
+  });
+  return parts.length ? ` ▸ ${parts.join(', ')}` : '';
 }
 
 /**
@@ -113,8 +148,19 @@ function describeEffect(e: Fx): string {
  * the host; messages go to their `to` node; changefeed-DB and store intents go back to the host.
  * A note marks each state change.
  */
-export function sequenceDiagram(machineName: string, r: Replay, peerOf?: (e: Fx) => string | undefined): string {
+export function sequenceDiagram(
+  machineName: string,
+  r: Replay,
+  peerOf?: (e: Fx) => string | undefined,
+  /** The machine of the replay: with it, each event arrow says which guard branch was taken. */
+  machine?: AnyStateMachine,
+): string {
   const m = participantId(machineName);
+  const infos = machine ? listTransitions(machine) : [];
+  const byId = new Map(infos.map((t) => [t.id, t]));
+  const branchCount = new Map<string, number>();
+  for (const t of infos) branchCount.set(`${t.source}|${t.event}`, (branchCount.get(`${t.source}|${t.event}`) ?? 0) + 1);
+  const branchesOf = (t: TransitionInfo) => branchCount.get(`${t.source}|${t.event}`) ?? 1;
   const peers = new Set<string>();
   const body: string[] = [];
   body.push(`  Note over ${m}: ${clean(stableStringify(r.snapshots[0]!.value).replace(/"/g, ''))}`);
@@ -122,13 +168,14 @@ export function sequenceDiagram(machineName: string, r: Replay, peerOf?: (e: Fx)
     const from = typeof step.event.from === 'string' ? step.event.from : undefined;
     const source = from ? participantId(from) : 'Host';
     if (from) peers.add(from);
-    body.push(`  ${source}->>${m}: ${clean(formatEvent(step.event))}`);
+    const took = machine ? branchTaken(step.taken, byId, branchesOf) : '';
+    body.push(`  ${source}->>${m}: ${clean(formatEvent(step.event))}${took}`);
     for (const e of step.effects as Fx[]) {
       // Messages (`AddMaintainerRequest`, ...) go to their node; intents (`db.*`, `store.*`) to the host.
       const to = peerOf?.(e) ?? (!e.type.includes('.') && typeof e.to === 'string' && e.to ? e.to : undefined);
       if (to) {
         peers.add(to);
-        body.push(`  ${m}->>${participantId(to)}: ${describeEffect(e)}`);
+        body.push(`  ${m}->>${participantId(to)}: ${describeEffect(e, to)}`);
       } else {
         body.push(`  ${m}-->>Host: ${describeEffect(e)}`);
       }

@@ -9,7 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { models } from '../models/index.js';
+import { emit, setup } from 'xstate';
 import { checkProperties, edgePaths, generate, replay } from '../graph/paths.js';
+import { resolveStateName, selectPaths, StateNameError, UnknownStepError } from '../graph/select.js';
+import type { MachineModel } from '../graph/model.js';
 
 for (const model of models) {
   describe(`${model.name} (${model.spec})`, () => {
@@ -46,3 +49,47 @@ for (const model of models) {
     );
   });
 }
+
+describe('choosing paths for a reader (opcharts paths --to --via)', () => {
+  // A pings-then-goes machine: the shortest path to Done skips the PING loop, so a reader who asks
+  // for a Done path that pings needs the search.
+  const pinger = setup({ types: { events: {} as { type: 'PING' } | { type: 'GO' } } }).createMachine({
+    id: 'pinger',
+    initial: 'Idle',
+    states: {
+      Idle: { on: { PING: { actions: emit({ type: 'Pong' }) }, GO: 'Busy' } },
+      Busy: { initial: 'Done', states: { Done: { type: 'final' } } },
+      Other: { initial: 'Done', states: { Done: {} } },
+    },
+  });
+  const model: MachineModel = {
+    name: 'pinger',
+    machine: pinger,
+    spec: '-',
+    summary: 'test',
+    inputs: [{ label: 'only', input: undefined }],
+    events: () => [{ type: 'PING' }, { type: 'GO' }],
+    properties: [],
+  };
+
+  it('a unique leaf name resolves to its full path; an ambiguous or unknown one is a typed error', () => {
+    const move = models.find((m) => m.name === 'moveMaintainer')!;
+    expect(resolveStateName(move.machine, 'DoneSuccess')).toBe('DoneSuccess');
+    expect(() => resolveStateName(pinger, 'Done')).toThrow(StateNameError);
+    expect(() => resolveStateName(pinger, 'Done')).toThrow(/Busy\.Done, Other\.Done/);
+    expect(resolveStateName(pinger, 'Busy.Done')).toBe('Busy.Done');
+    expect(() => resolveStateName(pinger, 'Nowhere')).toThrow(StateNameError);
+  });
+
+  it('--to cuts paths at the state; --via finds a path with the event or effect when no generated one has it', () => {
+    const toDone = selectPaths(model, { to: 'Busy.Done' });
+    expect(toDone.map((r) => r.path.events.map((e) => e.type))).toEqual([['GO']]);
+    const viaPong = selectPaths(model, { to: 'Busy.Done', via: 'Pong' });
+    expect(viaPong.map((r) => r.path.events.map((e) => e.type))).toEqual([['PING', 'GO']]);
+    expect(viaPong[0]!.steps[0]!.effects).toEqual([{ type: 'Pong' }]);
+    expect(selectPaths(model, { to: 'Other.Done', via: 'PING' })).toEqual([]);
+    // A name that is neither an event nor an emitted effect is refused before any search.
+    expect(() => selectPaths(model, { to: 'Busy.Done', via: 'Ping' })).toThrow(UnknownStepError);
+    expect(() => selectPaths(model, { via: 'Ping' })).toThrow(/one of: GO, PING, Pong/);
+  });
+});
