@@ -36,7 +36,16 @@ type TransitionDef = {
 export function guardName(guard: unknown): string | undefined {
   if (guard === undefined || guard === null) return undefined;
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') return guard.name || 'inline';
+  if (typeof guard === 'function') {
+    // XState's higher-order guards (and / or / not) carry their operands and their check function.
+    const g = guard as { guards?: unknown[]; check?: { name?: string } };
+    if (Array.isArray(g.guards)) {
+      const parts = g.guards.map((x) => guardName(x) ?? 'inline');
+      if (g.check?.name === 'checkNot') return parts.map((p) => `not ${p}`).join(' and ');
+      return parts.join(g.check?.name === 'checkOr' ? ' or ' : ' and ');
+    }
+    return guard.name || 'inline';
+  }
   if (typeof guard === 'object' && 'type' in guard) return String((guard as { type: unknown }).type);
   return 'inline';
 }
