@@ -145,7 +145,7 @@ describe('bin/opcharts.js', () => {
 
 describe('the opcharts command', () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(root, 'bin', 'opcharts.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    spawnSync(process.execPath, [join(root, 'bin', 'opcharts.js'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
 
   it('--help lists the commands and exits 0', () => {
     const r = cli('--help');
