@@ -1,30 +1,204 @@
 /**
- * The cluster world: what every part of the composed model holds at one instant. The node side,
- * the store and the network are here; the coordinator (operator controller, schedulers, drain
- * session, bootstrap; issue 11) joins as `coordinator` when it is composed in.
+ * The cluster world: what every part of the composed model holds at one instant, and its steps.
+ * The node side, the store and the network are here; the coordinator (operator controller,
+ * schedulers, drain session, bootstrap; issue 11) joins as `coordinator` when it is composed in.
+ * Until then a scenario plays the coordinator with `send` steps, and messages addressed to it wait
+ * in `toCoordinator`.
  *
- * Worlds are immutable values: a step builds a new world and shares what did not change.
+ * Worlds are immutable values: a step builds a new world and shares what did not change. The
+ * network is a bag: any message in flight may be delivered next, and within the configuration's
+ * budgets one may be lost or duplicated; a send beyond the bag's capacity is lost (the message
+ * center is best effort, §2.9), which keeps the state space finite.
  */
 import type { ChangefeedId, NodeId } from '../machines/protocol.js';
-import type { Message, NodeState } from './node.js';
+import { completeRuntime, membership, receive, startNode, tick, type Message, type NodeState, type RuntimeTask } from './node.js';
 import type { StoredChangefeed } from './store.js';
+import type { Stepper } from './stepper.js';
+import { stableStringify } from '../graph/serialize.js';
+
+export interface ClusterConfig {
+  coordinator: NodeId;
+  nodes: readonly NodeId[];
+  changefeeds: readonly ChangefeedId[];
+  /** Messages in flight at most; a send beyond it is lost. */
+  capacity: number;
+  budgets: { loss: number; duplication: number; crashes: number };
+  /** Keep what reaches the coordinator in `toCoordinator` (scenarios); the explorer drops it to stay finite. */
+  keepCoordinatorInbox?: boolean;
+  /** The periodic node work the explorer may interleave (default: all three). */
+  ticks?: ReadonlyArray<'HEARTBEAT' | 'RESEND' | 'CLEANUP'>;
+}
 
 export interface World {
   /** Every configured node; null while its process is down (a crash loses all it held). */
   nodes: Readonly<Record<NodeId, NodeState | null>>;
-  /** The messages in flight, in no order (a bag). */
+  /** Node epochs handed out so far per node (a restart takes the next; never 0, §1). */
+  epochs: Readonly<Record<NodeId, bigint>>;
+  /** The messages in flight between nodes, in no order (a bag). */
   inFlight: readonly Message[];
+  /** Messages delivered to the coordinator, oldest first, until the coordinator is composed in. */
+  toCoordinator: readonly Message[];
   /** The persisted records (§3); undefined where the changefeed does not exist. */
   store: Readonly<Record<ChangefeedId, StoredChangefeed | undefined>>;
+  /** What the fault budgets have left. */
+  budgets: ClusterConfig['budgets'];
   /** The coordinator's state, once composed (opaque to the node-side invariants). */
   coordinator?: unknown;
 }
 
-/** One step of the world, named for traces. `deliver` hands a message in flight to its receiver. */
-export type Action = { kind: 'deliver'; message: Message } | ({ kind: string } & Record<string, unknown>);
+/** One step of the world, named for traces. */
+export type Action =
+  | { kind: 'send'; message: Message }
+  | { kind: 'deliver'; message: Message }
+  | { kind: 'lose'; message: Message }
+  | { kind: 'duplicate'; message: Message }
+  | { kind: 'tick'; node: NodeId; changefeedId: ChangefeedId; tick: 'HEARTBEAT' | 'RESEND' | 'CLEANUP' }
+  | { kind: 'runtime'; node: NodeId; task: RuntimeTask }
+  | { kind: 'crash'; node: NodeId }
+  | { kind: 'restart'; node: NodeId }
+  | { kind: 'membership'; node: NodeId; change: 'NODE_ADDED' | 'NODE_REMOVED'; subject: NodeId };
 
 /** A world and the step that produced it, as the invariants see them. */
 export interface WorldStep {
   prev: World;
   action: Action;
+}
+
+export class WorldError extends Error {
+  override name = 'WorldError';
+}
+
+/** A canonical, readable key of a message (bigint-safe, fields sorted), used to order and compare the bag. */
+export function messageKey(m: Message): string {
+  return stableStringify(m);
+}
+
+const sameMessage = (a: Message, b: Message) => messageKey(a) === messageKey(b);
+
+/** The bag after sends: sorted by key (a canonical order), sends past the capacity lost. */
+function addToBag(bag: readonly Message[], sent: readonly Message[], capacity: number): Message[] {
+  const out = [...bag];
+  for (const m of sent) if (out.length < capacity) out.push(m);
+  return out.sort((a, b) => (messageKey(a) < messageKey(b) ? -1 : messageKey(a) > messageKey(b) ? 1 : 0));
+}
+
+function removeOne(bag: readonly Message[], m: Message): Message[] {
+  const i = bag.findIndex((x) => sameMessage(x, m));
+  if (i < 0) throw new WorldError(`${m.type} from ${m.from} to ${m.to} is not in flight`);
+  return [...bag.slice(0, i), ...bag.slice(i + 1)];
+}
+
+export function initialWorld(stepper: Stepper, config: ClusterConfig, store: World['store'] = {}): World {
+  const nodes: Record<NodeId, NodeState> = {};
+  const epochs: Record<NodeId, bigint> = {};
+  config.nodes.forEach((id) => {
+    epochs[id] = 1n;
+    nodes[id] = startNode(stepper, id, 1n, config.changefeeds, config.nodes);
+  });
+  return { nodes, epochs, inFlight: [], toCoordinator: [], store, budgets: { ...config.budgets } };
+}
+
+/** Every step the world can take next (the coordinator's own steps join when it is composed in). */
+export function enabledActions(world: World, config: ClusterConfig): Action[] {
+  const out: Action[] = [];
+  const distinct = world.inFlight.filter((m, i) => i === 0 || !sameMessage(world.inFlight[i - 1]!, m));
+  for (const message of distinct) {
+    out.push({ kind: 'deliver', message });
+    if (world.budgets.loss > 0) out.push({ kind: 'lose', message });
+    if (world.budgets.duplication > 0 && world.inFlight.length < config.capacity) out.push({ kind: 'duplicate', message });
+  }
+  for (const id of config.nodes) {
+    const node = world.nodes[id];
+    if (!node) {
+      out.push({ kind: 'restart', node: id });
+      continue;
+    }
+    for (const changefeedId of config.changefeeds) for (const t of config.ticks ?? TICKS) out.push({ kind: 'tick', node: id, changefeedId, tick: t });
+    for (const task of node.runtime) out.push({ kind: 'runtime', node: id, task });
+    if (world.budgets.crashes > 0) out.push({ kind: 'crash', node: id });
+  }
+  return out;
+}
+
+const TICKS = ['HEARTBEAT', 'RESEND', 'CLEANUP'] as const;
+
+/**
+ * Puts a node's sends in flight. Without a coordinator composed in and without an inbox, what is
+ * sent to the coordinator has no receiver and is dropped at once.
+ */
+function withSends(world: World, sent: readonly Message[], config: ClusterConfig): World {
+  const kept = world.coordinator === undefined && config.keepCoordinatorInbox === false ? sent.filter((m) => m.to !== config.coordinator) : sent;
+  return { ...world, inFlight: addToBag(world.inFlight, kept, config.capacity) };
+}
+
+function liveNode(world: World, id: NodeId): NodeState {
+  const n = world.nodes[id];
+  if (n === undefined) throw new WorldError(`unknown node ${id}`);
+  if (n === null) throw new WorldError(`node ${id} is down`);
+  return n;
+}
+
+export function apply(stepper: Stepper, world: World, action: Action, config: ClusterConfig): World {
+  switch (action.kind) {
+    case 'send':
+      return withSends(world, [action.message], config);
+    case 'deliver': {
+      const rest = { ...world, inFlight: removeOne(world.inFlight, action.message) };
+      const to = action.message.to;
+      if (to === config.coordinator) return config.keepCoordinatorInbox === false ? rest : { ...rest, toCoordinator: [...rest.toCoordinator, action.message] };
+      const node = rest.nodes[to];
+      if (node === undefined) throw new WorldError(`unknown node ${to}`);
+      if (node === null) return rest; // a down process: the message is gone
+      const r = receive(stepper, node, action.message);
+      return withSends({ ...rest, nodes: { ...rest.nodes, [to]: r.node } }, r.out, config);
+    }
+    case 'lose':
+      if (world.budgets.loss <= 0) throw new WorldError('no loss budget left');
+      return { ...world, inFlight: removeOne(world.inFlight, action.message), budgets: { ...world.budgets, loss: world.budgets.loss - 1 } };
+    case 'duplicate':
+      if (world.budgets.duplication <= 0) throw new WorldError('no duplication budget left');
+      removeOne(world.inFlight, action.message); // it must be in flight
+      return { ...withSends(world, [action.message], config), budgets: { ...world.budgets, duplication: world.budgets.duplication - 1 } };
+    case 'tick': {
+      const r = tick(stepper, liveNode(world, action.node), action.changefeedId, action.tick);
+      return withSends({ ...world, nodes: { ...world.nodes, [action.node]: r.node } }, r.out, config);
+    }
+    case 'runtime': {
+      const r = completeRuntime(stepper, liveNode(world, action.node), action.task);
+      return withSends({ ...world, nodes: { ...world.nodes, [action.node]: r.node } }, r.out, config);
+    }
+    case 'membership': {
+      const r = membership(stepper, liveNode(world, action.node), { type: action.change, node: action.subject });
+      return withSends({ ...world, nodes: { ...world.nodes, [action.node]: r.node } }, r.out, config);
+    }
+    case 'crash':
+      liveNode(world, action.node);
+      if (world.budgets.crashes <= 0) throw new WorldError('no crash budget left');
+      return { ...world, nodes: { ...world.nodes, [action.node]: null }, budgets: { ...world.budgets, crashes: world.budgets.crashes - 1 } };
+    case 'restart': {
+      if (world.nodes[action.node] !== null) throw new WorldError(`node ${action.node} is not down`);
+      const epoch = (world.epochs[action.node] ?? 0n) + 1n;
+      const node = startNode(stepper, action.node, epoch, config.changefeeds, config.nodes);
+      return { ...world, nodes: { ...world.nodes, [action.node]: node }, epochs: { ...world.epochs, [action.node]: epoch } };
+    }
+  }
+}
+
+/** A readable one-line label of an action, for traces. */
+export function actionLabel(a: Action): string {
+  switch (a.kind) {
+    case 'send':
+    case 'deliver':
+    case 'lose':
+    case 'duplicate':
+      return `${a.kind} ${a.message.type} ${a.message.from}→${a.message.to}`;
+    case 'tick':
+      return `${a.node} ${a.tick} ${a.changefeedId}`;
+    case 'runtime':
+      return `${a.node} runtime ${a.task.kind} ${a.task.changefeedId}${a.task.kind === 'remove' ? ` ${a.task.dispatcher}` : ''}`;
+    case 'membership':
+      return `${a.node} sees ${a.change === 'NODE_ADDED' ? 'join' : 'leave'} of ${a.subject}`;
+    default:
+      return `${a.kind} ${a.node}`;
+  }
 }

@@ -12,7 +12,7 @@ import type { World } from '../../cluster/world.js';
 const node = (id: string, epoch = 7n) => startNode(S, id, epoch, ['cf'], ['n1', 'n2']);
 const deliver = (n: NodeState, m: Omit<Message, 'from'> & { from?: string }) => receive(S, n, { from: 'coord', ...m } as Message).node;
 const bootstrapped = (n: NodeState) => deliver(n, { type: 'CoordinatorBootstrap', to: n.id, version: 1n });
-const world = (nodes: Record<string, NodeState | null>): World => ({ nodes, inFlight: [], store: {} });
+const world = (nodes: Record<string, NodeState | null>): World => ({ nodes, epochs: {}, inFlight: [], toCoordinator: [], store: {}, budgets: { loss: 0, duplication: 0, crashes: 0 } });
 const names = (w: World, step?: { prev: World; action: { kind: string } }) => violations(nodeInvariants, w, step as never).map((v) => v.name);
 
 describe('§4 node-side invariants', () => {
