@@ -70,8 +70,21 @@ describe('cluster world explored exhaustively (node side, scripted coordinator)'
     expect(r.stopReason).toBe('complete');
     expect(r.violations).toEqual([]);
     expect(r.states).toBeGreaterThan(500);
-    // Some interleaving reaches a running maintainer owning both managers at epoch 5.
-    expect(r.depth).toBeGreaterThan(8);
+  });
+
+  it('the maintainer reaches Running in six steps at the shortest (a reachability check through a monitor)', () => {
+    const cfg: ClusterConfig = { ...config, capacity: 6, ticks: [] };
+    const running = (w: World) => (w.nodes.n1?.registries.cf?.value as { Maintainer?: string }).Maintainer === 'Running';
+    const r = explore(clusterModel(S, cfg, seeded(cfg)), { invariants: [{ name: 'never running', check: (w) => !running(w) }] });
+    const steps = r.violations[0]!.trace.steps.map((s) => s.label);
+    expect(steps).toHaveLength(6);
+    expect(steps.slice(0, 2)).toEqual(['deliver CoordinatorBootstrap coord→n1', 'deliver AddMaintainerRequest coord→n1']);
+    expect(steps.slice(2).sort()).toEqual([
+      'deliver MaintainerBootstrapRequest n1→n1',
+      'deliver MaintainerBootstrapRequest n1→n2',
+      'deliver MaintainerBootstrapResponse n1→n1',
+      'deliver MaintainerBootstrapResponse n2→n1',
+    ]);
   });
 
 });
