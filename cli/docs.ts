@@ -2,6 +2,7 @@
  * `opcharts docs`: the README's generated sections, between
  * `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED: name -->`, rebuilt from the code.
  */
+import { machineVariants } from '../cluster/variants.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { MachineModel } from '../graph/model.js';
 import { HEADERS, machineRow, markdownTable, rowCells } from './report.js';
@@ -22,6 +23,19 @@ export function generatedSections(models: readonly MachineModel[]): Map<string, 
     ),
   );
   sections.set('coverage', markdownTable(HEADERS, rows.map(rowCells)));
+  sections.set(
+    'variants',
+    markdownTable(
+      ['bug (§5.1)', 'the variant reintroduces', 'invariant', 'machines', 'caught by'],
+      machineVariants.map((v) => [
+        v.id,
+        v.reintroduces,
+        v.invariant,
+        Object.keys(v.machines).join(', '),
+        v.caughtBy ? `the generated tests: “${v.caughtBy}”` : 'the cluster checker (it shows as a liveness failure or between components)',
+      ]),
+    ),
+  );
   return sections;
 }
 
