@@ -12,9 +12,10 @@
  * multiset held as counts, so the encoding is canonical: equal states, equal words.
  * Machine steps go through the table; the glue caches what it derives from a step's effects.
  */
+import type { AnyStateMachine } from 'xstate';
 import { MachineTable } from '../../../explorer/machineTable.js';
 import type { Invariant, Model } from '../../../explorer/index.js';
-import { kernelCoordinatorMachine, KERNEL_NODES, type CoordinatorEffect, type CoordinatorContext } from './coordinator.js';
+import { kernelCoordinatorMachine, KERNEL_NODES, type CoordinatorEffect } from './coordinator.js';
 import { kernelReceiverMachine, type ReceiverContext } from './receiver.js';
 import { kindCount, kindIndex, kindOf, type KernelSize } from './size.js';
 
@@ -26,18 +27,22 @@ const RESTART = 5;
 const PER_KIND = 6;
 
 export interface KernelWorld {
-  model: Model<Int32Array, number>;
-  invariants: Invariant<Int32Array, number>[];
+  model: Model<number, number>;
+  invariants: Invariant<number, number>[];
   tables: { coordinator: MachineTable; receiver: MachineTable };
 }
 
-export function kernelWorld(size: KernelSize): KernelWorld {
+/**
+ * `machines` replaces a component machine (e.g. a receiver without fencing, to show that the
+ * invariants can fail); by default the kernel's own.
+ */
+export function kernelWorld(size: KernelSize, machines: { coordinator?: AnyStateMachine; receiver?: AnyStateMachine } = {}): KernelWorld {
   const K = kindCount(size);
   if (size.bagCapacity > 15) throw new RangeError('bag counts are 4 bits: capacity ≤ 15');
   if (size.maxEpoch > 255) throw new RangeError('maxEpoch ≤ 255');
   const words = 3 + Math.ceil(K / 8);
-  const coord = new MachineTable(kernelCoordinatorMachine);
-  const recv = new MachineTable(kernelReceiverMachine);
+  const coord = new MachineTable(machines.coordinator ?? kernelCoordinatorMachine);
+  const recv = new MachineTable(machines.receiver ?? kernelReceiverMachine);
 
   // Interned events: MOVE(d), SEND, CRASH, RESTART(e) for the coordinator; ADD/REMOVE(e) per kind for receivers.
   const evMove = KERNEL_NODES.map((dest) => coord.internEvent({ type: 'MOVE', dest } as never));
@@ -81,8 +86,6 @@ export function kernelWorld(size: KernelSize): KernelWorld {
     return row[k]!;
   };
   const recvCtx = (id: number) => recv.snapshot(id).context as ReceiverContext;
-  const coordCtx = (id: number) => coord.snapshot(id).context as CoordinatorContext;
-  const coordValue = (id: number) => coord.snapshot(id).value as string;
   const seenOf: number[] = [];
   const ownOf: number[] = [];
   const recvInfo = (id: number) => {
@@ -90,6 +93,70 @@ export function kernelWorld(size: KernelSize): KernelWorld {
       seenOf[id] = Number(recvCtx(id).seen);
       ownOf[id] = recv.snapshot(id).value === 'Owned' ? Number(recvCtx(id).epoch) : 0;
     }
+  };
+
+  // World states are handles into two arenas of W-word slots, used in turn by breadth-first levels:
+  // the successors of level g go to the arena level g-1 used, which is free again by then (the
+  // explorer only holds the frontier being expanded and the next). So no typed array is allocated
+  // per state. A handle is slot * 2 + arena; negative handles index a persistent arena used by
+  // every later `initialStates()` call (trace replay), which must outlive the search's levels.
+  const W = words;
+  const arenas = [new Int32Array(W * 4096), new Int32Array(W * 4096)];
+  const used = [0, 0];
+  let persistent = new Int32Array(W * 64);
+  let persistentUsed = 0;
+  let searchStarted = false;
+  let expanding = -1;
+  /** Two one-entry caches of decoded words: the state being expanded, and the latest successor. */
+  const parentWords = new Int32Array(W);
+  let parentHandle: number | null = null;
+  const scratch = new Int32Array(W);
+  let scratchHandle: number | null = null;
+  const copyOut = (h: number, into: Int32Array) => {
+    const a = h >= 0 ? arenas[h & 1]! : persistent;
+    const o = (h >= 0 ? h >>> 1 : -h - 1) * W;
+    for (let i = 0; i < W; i++) into[i] = a[o + i]!;
+  };
+  /** The words of handle h, in a buffer valid until the next `load`. */
+  const load = (h: number): Int32Array => {
+    if (h !== scratchHandle) {
+      copyOut(h, scratch);
+      scratchHandle = h;
+    }
+    return scratch;
+  };
+  /** The words of the state being expanded (actions, apply and the step invariant all read it). */
+  const loadParent = (h: number): Int32Array => {
+    if (h !== parentHandle) {
+      copyOut(h, parentWords);
+      parentHandle = h;
+    }
+    return parentWords;
+  };
+  /** Stores `words` as a new state next to `parent` (or persistently), returning its handle. */
+  const storeNear = (parent: number | null, words: Int32Array): number => {
+    if (parent === null ? searchStarted : parent < 0) {
+      if ((persistentUsed + 1) * W > persistent.length) {
+        const grown = new Int32Array(persistent.length * 2);
+        grown.set(persistent);
+        persistent = grown;
+      }
+      persistent.set(words, persistentUsed * W);
+      scratch.set(words);
+      return (scratchHandle = -(++persistentUsed));
+    }
+    const arena = parent === null ? 0 : 1 - (parent & 1);
+    const slot = used[arena]!++;
+    // A reset arena hands out old handles again: forget what the caches hold for this one.
+    if (parentHandle === slot * 2 + arena) parentHandle = null;
+    if ((slot + 1) * W > arenas[arena]!.length) {
+      const grown = new Int32Array(arenas[arena]!.length * 2);
+      grown.set(arenas[arena]!);
+      arenas[arena] = grown;
+    }
+    arenas[arena]!.set(words, slot * W);
+    scratch.set(words);
+    return (scratchHandle = slot * 2 + arena);
   };
 
   const coordId = (s: Int32Array) => s[0]! & 0xffff;
@@ -109,7 +176,7 @@ export function kernelWorld(size: KernelSize): KernelWorld {
     s[1] = (s[1]! & ~(0x3ff << (10 * n))) | (id << (10 * n));
   };
 
-  const initial = (): Int32Array => {
+  const initial = (): number => {
     const s = new Int32Array(words);
     const c = coord.initial().next;
     const notOwned = recv.initial().next;
@@ -120,11 +187,19 @@ export function kernelWorld(size: KernelSize): KernelWorld {
     setRecv(s, 1, notOwned);
     setRecv(s, 2, notOwned);
     s[2] = size.lossBudget | (size.dupBudget << 8) | (1 << 16);
-    return s;
+    const h = storeNear(null, s);
+    searchStarted = true;
+    return h;
   };
 
   const buffer: number[] = [];
-  const actions = (s: Int32Array): number[] => {
+  const actions = (h: number): number[] => {
+    if (h >= 0 && (h & 1) !== expanding) {
+      // A new level: the arena of the level before the one now expanded is free.
+      expanding = h & 1;
+      used[1 - expanding] = 0;
+    }
+    const s = loadParent(h);
     buffer.length = 0;
     const c = coordId(s);
     if (persisted(s) < size.maxEpoch) for (let d = 0; d < 3; d++) if (coordStep(c, evMove[d]!)) buffer.push(MOVE + d);
@@ -133,24 +208,32 @@ export function kernelWorld(size: KernelSize): KernelWorld {
     if (crashes(s) > 0 && coordStep(c, evCrash)) buffer.push(CRASH);
     if (coordStep(c, evRestart[persisted(s)]!)) buffer.push(RESTART);
     const room = inFlight(s) < size.bagCapacity;
-    for (let k = 0; k < K; k++) {
-      if (count(s, k) === 0) continue;
-      buffer.push(PER_KIND + k);
-      if (loss(s) > 0) buffer.push(PER_KIND + K + k);
-      if (dup(s) > 0 && room) buffer.push(PER_KIND + 2 * K + k);
+    const canLose = loss(s) > 0;
+    const canDup = dup(s) > 0 && room;
+    for (let w = 3; w < W; w++) {
+      if (s[w] === 0) continue;
+      for (let k = (w - 3) * 8; k < Math.min(K, (w - 2) * 8); k++) {
+        if (count(s, k) === 0) continue;
+        buffer.push(PER_KIND + k);
+        if (canLose) buffer.push(PER_KIND + K + k);
+        if (canDup) buffer.push(PER_KIND + 2 * K + k);
+      }
     }
     return buffer;
   };
 
-  const apply = (s: Int32Array, a: number): Int32Array => {
-    const t = new Int32Array(s);
+  const next = new Int32Array(W);
+  const apply = (h: number, a: number): number => {
+    const s = loadParent(h);
+    const t = next;
+    t.set(s);
     if (a < PER_KIND) {
       const ev = a < SEND ? evMove[a - MOVE]! : a === SEND ? evSend : a === CRASH ? evCrash : evRestart[persisted(s)]!;
       const step = coordStep(coordId(s), ev)!;
       t[0] = step.next | ((step.persist >= 0 ? step.persist : persisted(s)) << 16);
       for (const k of step.sends) addCount(t, k, 1);
       if (a === CRASH) t[2]! -= 1 << 16;
-      return t;
+      return storeNear(h, t);
     }
     const k = (a - PER_KIND) % K;
     const op = Math.floor((a - PER_KIND) / K);
@@ -165,10 +248,11 @@ export function kernelWorld(size: KernelSize): KernelWorld {
       addCount(t, k, 1);
       t[2]! -= 1 << 8;
     }
-    return t;
+    return storeNear(h, t);
   };
 
-  const label = (s: Int32Array, a: number): string => {
+  const label = (h: number, a: number): string => {
+    const s = load(h);
     if (a < SEND) return `MOVE(${a})`;
     if (a === SEND) return 'SEND';
     if (a === CRASH) return 'CRASH';
@@ -178,24 +262,33 @@ export function kernelWorld(size: KernelSize): KernelWorld {
     return `${['DELIVER', 'LOSE', 'DUP'][Math.floor((a - PER_KIND) / K)]} ${m.remove ? 'REMOVE' : 'ADD'}(${m.node}, ${m.epoch})`;
   };
 
-  const invariants: Invariant<Int32Array, number>[] = [
+  const invariants: Invariant<number, number>[] = [
     {
       name: 'no two nodes own with the same epoch',
-      check: (s) => {
-        const own = [0, 1, 2].map((n) => (recvInfo(recvId(s, n)), ownOf[recvId(s, n)]!));
-        for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) if (own[i]! > 0 && own[i] === own[j]) return `nodes ${i} and ${j} own at epoch ${own[i]}`;
+      check: (h) => {
+        const s = load(h);
+        for (let i = 0; i < 3; i++) {
+          recvInfo(recvId(s, i));
+          const own = ownOf[recvId(s, i)]!;
+          if (own === 0) continue;
+          for (let j = i + 1; j < 3; j++) {
+            recvInfo(recvId(s, j));
+            if (ownOf[recvId(s, j)] === own) return `nodes ${i} and ${j} own at epoch ${own}`;
+          }
+        }
         return true;
       },
     },
     {
       name: 'no stale message applied',
       doc: 'a delivered command changes its receiver only if its epoch is newer (ADD) or not older (REMOVE) than every epoch the receiver has seen',
-      check: (s, step) => {
+      check: (h, step) => {
         if (!step || step.action < PER_KIND || step.action >= PER_KIND + K) return true;
         const k = step.action - PER_KIND;
         const m = kindOf(size, k);
-        const before = recvId(step.prev, m.node);
-        if (recvId(s, m.node) === before) return true;
+        const after = recvId(load(h), m.node);
+        const before = recvId(loadParent(step.prev), m.node);
+        if (after === before) return true;
         recvInfo(before);
         const seen = seenOf[before]!;
         return (m.remove ? m.epoch >= seen : m.epoch > seen) || `${label(step.prev, step.action)} applied at node ${m.node} which had seen epoch ${seen}`;
@@ -203,14 +296,14 @@ export function kernelWorld(size: KernelSize): KernelWorld {
     },
   ];
 
-  const model: Model<Int32Array, number> = {
+  const model: Model<number, number> = {
     name: `fencing kernel (${size.name})`,
     initialStates: () => [initial()],
     actions,
     apply,
-    encode: (s) => s,
+    // The explorer is done with the words before it calls the model again, so a scratch buffer will do.
+    encode: (h) => load(h),
     label,
   };
-  void coordValue;
   return { model, invariants, tables: { coordinator: coord, receiver: recv } };
 }
