@@ -31,9 +31,6 @@ export const SIZES: Record<string, KernelSize> = {
   large: { name: 'large', maxEpoch: 6, bagCapacity: 4, lossBudget: 2, dupBudget: 2 },
 };
 
-/** Run once, untimed, in each JavaScript measurement's process before the measured run. */
-const WARM_UP: KernelSize = { name: 'warm-up', maxEpoch: 3, bagCapacity: 3, lossBudget: 1, dupBudget: 1 };
-
 interface Measurement {
   tool: string;
   states: number;
@@ -201,10 +198,11 @@ function section(results: SizeResult[], command: string, load: string, spinVersi
   lines.push('states/s = distinct states ÷ search time as each tool reports it (pan\'s "elapsed time"; the explorer\'s');
   lines.push('report; a timer around `getAdjacencyMap`), each run in its own process, single-threaded. Rounds alternate the');
   lines.push('order of the tools; ratios are taken within a round and given as min / median over the rounds. Each');
-  lines.push('JavaScript process first runs its tool once untimed on a tiny size (maxEpoch 3, bag 3, loss 1, dup 1: 5,731');
-  lines.push('states) to warm the JIT. bytes/state: the explorer\'s visited set + provenance (6 bytes/state) over distinct');
-  lines.push('states (and, derived from its growth rule, the visited set alone); SPIN: its "actual memory usage for states"', '');
-  lines.push('plus "memory used for hash table" over states stored.', '');
+  lines.push('JavaScript process first runs its tool once, untimed, on the small size to warm the JIT. The small size is too');
+  lines.push('short for a SPIN rate (pan reports elapsed time in 10 ms steps; its run takes about 50 ms): the SPIN goal is');
+  lines.push('judged on the large size. bytes/state: the explorer\'s visited set + provenance (u32 parent + u16 action per');
+  lines.push('state, in arrays that double) over distinct states, and in parentheses the visited set alone (derived from');
+  lines.push('that growth rule); SPIN: its "actual memory usage for states" plus "memory used for hash table" over states stored.', '');
   lines.push('| size | maxEpoch, bag, loss, dup | tool | distinct states | states/s min / median | bytes/state | peak RSS |');
   lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: |');
   for (const rs of results) {
@@ -283,8 +281,8 @@ if (opts.one) {
   const size = SIZES[opts.size ?? ''];
   if (!size) throw new Error(`unknown size ${opts.size}`);
   const run = (s: KernelSize) => (opts.one === 'xstate-graph' ? runGraph(s) : runExplorer(s, opts.one === 'explorer-exact' ? 'exact' : 'hash-compaction'));
-  // Warm the JIT on a tiny size first, so that the small size measures the search, not compilation.
-  run(WARM_UP);
+  // Warm the JIT with an untimed run on the small size, so that short runs measure the search, not compilation.
+  run(SIZES.small!);
   console.log(JSON.stringify(run(size)));
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'kernel-bench-'));
@@ -301,7 +299,8 @@ if (opts.one) {
     }
     const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const load = `${opts.load ? `${opts.load} ` : ''}load average at the end ${loadavg} on ${availableParallelism()} cores.`;
-    const text = section(results, `npx tsx bench/explorer/run.ts ${process.argv.slice(2).join(' ')}`.trim(), load, spinVersion, sanity);
+    const shown = ['--rounds', opts.rounds, '--sizes', opts.sizes, ...(opts.write ? ['--write'] : []), ...(opts.load ? ['--load "…"'] : [])];
+    const text = section(results, `npx tsx bench/explorer/run.ts ${shown.join(' ')}`, load, spinVersion, sanity);
     if (opts.write) writeSection(text);
     console.log(opts.json ? JSON.stringify(results, null, 2) : text);
   } catch (e) {

@@ -51,12 +51,19 @@ export function kernelWorld(size: KernelSize, machines: { coordinator?: AnyState
   const evRestart = [-1];
   for (let e = 1; e <= size.maxEpoch; e++) evRestart.push(coord.internEvent({ type: 'RESTART', persistedEpoch: BigInt(e) } as never));
   const evKind: number[] = [];
+  // Per message kind, precomputed for the hot loop: its node, epoch, and whether it is a REMOVE.
+  const kindNode = new Int32Array(K);
+  const kindEpoch = new Int32Array(K);
+  const kindRemove = new Uint8Array(K);
   for (let k = 0; k < K; k++) {
-    const { remove, epoch } = kindOf(size, k);
+    const { remove, epoch, node } = kindOf(size, k);
     evKind.push(recv.internEvent({ type: remove ? 'REMOVE' : 'ADD', epoch: BigInt(epoch) } as never));
+    kindNode[k] = node;
+    kindEpoch[k] = epoch;
+    kindRemove[k] = remove ? 1 : 0;
   }
 
-  /** What the glue derives from one coordinator step: -1 = not taken. */
+  /** What the glue derives from one coordinator step (null when the machine does not take the event). */
   interface CoordStep {
     next: number;
     persist: number;
@@ -162,7 +169,6 @@ export function kernelWorld(size: KernelSize, machines: { coordinator?: AnyState
   const coordId = (s: Int32Array) => s[0]! & 0xffff;
   const persisted = (s: Int32Array) => s[0]! >>> 16;
   const recvId = (s: Int32Array, n: number) => (s[1]! >>> (10 * n)) & 0x3ff;
-  const count = (s: Int32Array, k: number) => (s[3 + (k >> 3)]! >>> ((k & 7) * 4)) & 0xf;
   const inFlight = (s: Int32Array) => (s[2]! >>> 20) & 0xff;
   const loss = (s: Int32Array) => s[2]! & 0xff;
   const dup = (s: Int32Array) => (s[2]! >>> 8) & 0xff;
@@ -211,9 +217,12 @@ export function kernelWorld(size: KernelSize, machines: { coordinator?: AnyState
     const canLose = loss(s) > 0;
     const canDup = dup(s) > 0 && room;
     for (let w = 3; w < W; w++) {
-      if (s[w] === 0) continue;
-      for (let k = (w - 3) * 8; k < Math.min(K, (w - 2) * 8); k++) {
-        if (count(s, k) === 0) continue;
+      const bits = s[w]!;
+      if (bits === 0) continue;
+      const first = (w - 3) * 8;
+      for (let j = 0; j < 8; j++) {
+        if (((bits >>> (4 * j)) & 0xf) === 0) continue;
+        const k = first + j;
         buffer.push(PER_KIND + k);
         if (canLose) buffer.push(PER_KIND + K + k);
         if (canDup) buffer.push(PER_KIND + 2 * K + k);
@@ -230,6 +239,7 @@ export function kernelWorld(size: KernelSize, machines: { coordinator?: AnyState
     if (a < PER_KIND) {
       const ev = a < SEND ? evMove[a - MOVE]! : a === SEND ? evSend : a === CRASH ? evCrash : evRestart[persisted(s)]!;
       const step = coordStep(coordId(s), ev)!;
+      if (step.next > 0xffff) throw new RangeError('coordinator ids are 16 bits');
       t[0] = step.next | ((step.persist >= 0 ? step.persist : persisted(s)) << 16);
       for (const k of step.sends) addCount(t, k, 1);
       if (a === CRASH) t[2]! -= 1 << 16;
@@ -238,7 +248,7 @@ export function kernelWorld(size: KernelSize, machines: { coordinator?: AnyState
     const k = (a - PER_KIND) % K;
     const op = Math.floor((a - PER_KIND) / K);
     if (op === 0) {
-      const node = kindOf(size, k).node;
+      const node = kindNode[k]!;
       addCount(t, k, -1);
       setRecv(t, node, recvStep(recvId(s, node), k));
     } else if (op === 1) {
@@ -285,13 +295,14 @@ export function kernelWorld(size: KernelSize, machines: { coordinator?: AnyState
       check: (h, step) => {
         if (!step || step.action < PER_KIND || step.action >= PER_KIND + K) return true;
         const k = step.action - PER_KIND;
-        const m = kindOf(size, k);
-        const after = recvId(load(h), m.node);
-        const before = recvId(loadParent(step.prev), m.node);
+        const node = kindNode[k]!;
+        const epoch = kindEpoch[k]!;
+        const after = recvId(load(h), node);
+        const before = recvId(loadParent(step.prev), node);
         if (after === before) return true;
         recvInfo(before);
         const seen = seenOf[before]!;
-        return (m.remove ? m.epoch >= seen : m.epoch > seen) || `${label(step.prev, step.action)} applied at node ${m.node} which had seen epoch ${seen}`;
+        return (kindRemove[k] ? epoch >= seen : epoch > seen) || `${label(step.prev, step.action)} applied at node ${node} which had seen epoch ${seen}`;
       },
     },
   ];
