@@ -12,14 +12,22 @@ import type { ExploreOptions, ExploreReport, Invariant, Progress, StopReason, Tr
 
 export const NO_PARENT = 0xffffffff;
 
-/** Growable parallel arrays: parent index (u32) and action position (u16) per state. */
+/**
+ * Growable parallel arrays: parent index (u32) and action position (u16) per state, 6 bytes.
+ * Sized from the expected state count and grown by half, so the slack stays small.
+ */
 class Provenance {
-  parent = new Uint32Array(1024);
-  action = new Uint16Array(1024);
+  parent: Uint32Array;
+  action: Uint16Array;
+  constructor(expected = 0) {
+    const n = Math.max(1024, expected);
+    this.parent = new Uint32Array(n);
+    this.action = new Uint16Array(n);
+  }
   private ensure(i: number) {
     if (i < this.parent.length) return;
     let n = this.parent.length;
-    while (n <= i) n *= 2;
+    while (n <= i) n = Math.ceil(n * 1.5);
     const p = new Uint32Array(n);
     p.set(this.parent);
     this.parent = p;
@@ -103,7 +111,7 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions<S> = {
   if (options.eventually && mode !== 'exact') throw new ExplorerError('the eventually (AG EF) check needs exact mode');
 
   const visited: Visited = mode === 'exact' ? new ExactVisited(options.expectedStates) : new CompactVisited(options.expectedStates);
-  const prov = new Provenance();
+  const prov = new Provenance(options.expectedStates);
   const edges = options.eventually ? new Edges() : null;
   const goals: number[] = [];
   const violations: Violation<S, A>[] = [];
@@ -120,12 +128,16 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions<S> = {
     violated.add(`${kind}:${name}`);
     violations.push({ kind, name, message, trace: rebuildTrace(model, prov, index) });
   };
+  // Which invariants already failed, by position (no string building per state).
+  const done = invariants.map(() => false);
   /** Checks every invariant not yet violated; true when the search must stop. */
   const check = (state: S, index: number, step?: { prev: S; action: A }): boolean => {
-    for (const inv of invariants) {
-      if (violated.has(`invariant:${inv.name}`)) continue;
+    for (let k = 0; k < invariants.length; k++) {
+      if (done[k]) continue;
+      const inv = invariants[k]!;
       const v = verdict(inv.check(state, step));
       if (v !== null) {
+        done[k] = true;
         report('invariant', inv.name, v, index);
         if (stopAtFirst) return true;
       }
