@@ -4,16 +4,22 @@
  * machine's guards and actions can read), the bag is already kept in a canonical order, and the
  * encoding is exact (the UTF-16 code units of a stable serialisation), so nothing can be missed.
  *
- * This encoding is simple and slow (it serialises every machine at every state); the fast one —
- * machine states hash-consed to small integers with a transition cache, as
- * shared/notes/explorer-design.md measures — replaces it when the coordinator is composed in.
+ * With a {@link TableStepper} the encoding is a vector of small integers instead: each machine's
+ * snapshot id in its table (hash-consed), each message's and record's id in an interner, the bag
+ * as sorted ids — the design measured in shared/notes/explorer-design.md. Any other stepper gets
+ * the exact text encoding (simple and slow: every machine serialised at every state).
  */
 import type { AnyMachineSnapshot } from 'xstate';
 import type { Model } from '../explorer/types.js';
 import { stableStringify } from '../graph/serialize.js';
 import { actionLabel, apply, enabledActions, messageKey, type Action, type ClusterConfig, type World } from './world.js';
-import type { NodeState } from './node.js';
-import type { Stepper } from './stepper.js';
+import type { Message, NodeState } from './node.js';
+import { TableStepper, type Stepper } from './stepper.js';
+import { Interner } from './network.js';
+import { nodeLivenessMachine } from '../machines/nodeLiveness.js';
+import { nodeDrainTargetMachine } from '../machines/nodeDrainTarget.js';
+import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
+import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
 
 const snap = (s: AnyMachineSnapshot) => ({ v: s.value, c: s.context });
 const nodeView = (n: NodeState | null) =>
@@ -38,14 +44,48 @@ export function worldKey(w: World): string {
   });
 }
 
+/** The integer encoding of worlds over one {@link TableStepper}. */
+export function tableEncoder(stepper: TableStepper, config: ClusterConfig): (w: World) => Int32Array {
+  const messages = new Interner<Message>(messageKey);
+  const messageIds = new WeakMap<Message, number>();
+  const values = new Interner<unknown>((v) => stableStringify(v));
+  const msgId = (m: Message) => {
+    let id = messageIds.get(m);
+    if (id === undefined) messageIds.set(m, (id = messages.id(m)));
+    return id;
+  };
+  const buf: number[] = [];
+  return (w) => {
+    buf.length = 0;
+    for (const id of config.nodes) {
+      const n = w.nodes[id];
+      buf.push(values.id(w.epochs[id] ?? 0n));
+      if (!n) {
+        buf.push(-1);
+        continue;
+      }
+      buf.push(stepper.idOf(nodeLivenessMachine, n.liveness), stepper.idOf(nodeDrainTargetMachine, n.drainTarget));
+      for (const cf of config.changefeeds) buf.push(stepper.idOf(maintainerRegistryMachine, n.registries[cf]!), stepper.idOf(dispatcherManagerMachine, n.managers[cf]!));
+      buf.push(n.runtime.length, ...n.runtime.map((t) => values.id(t)));
+    }
+    for (const cf of config.changefeeds) buf.push(values.id(w.store[cf] ?? null));
+    buf.push(w.budgets.loss, w.budgets.duplication, w.budgets.crashes, values.id(w.coordinator ?? null));
+    // The bag is kept sorted by message key; ids are sorted again so the encoding is canonical too.
+    buf.push(w.inFlight.length, ...w.inFlight.map(msgId).sort((a, b) => a - b));
+    return Int32Array.from(buf);
+  };
+}
+
 export function clusterModel(stepper: Stepper, config: ClusterConfig, initial: World, name = 'cluster'): Model<World, Action> {
   const cfg = { ...config, keepCoordinatorInbox: false };
+  const fast = stepper instanceof TableStepper ? tableEncoder(stepper, cfg) : undefined;
   return {
     name,
     initialStates: () => [initial],
     actions: (w) => enabledActions(w, cfg),
     apply: (w, a) => apply(stepper, w, a, cfg),
     encode: (w) => {
+      if (fast) return fast(w);
       const key = worldKey(w);
       const out = new Int32Array(key.length);
       for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);

@@ -5,6 +5,7 @@
  * hash-consing, caching stepper with the same contract.
  */
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { MachineTable } from '../explorer/machineTable.js';
 
 export interface Stepped {
   snapshot: AnyMachineSnapshot;
@@ -32,3 +33,52 @@ export const pureStepper: Stepper = {
     return { snapshot: next, effects: emitted(actions as unknown as ActionLike[]) };
   },
 };
+
+/**
+ * A stepper over {@link MachineTable}s: each distinct snapshot is interned once and each (snapshot,
+ * event) computed once by XState, and the snapshots it returns are the tables' canonical objects,
+ * so a world can be encoded by their ids ({@link TableStepper.idOf}). Same results as
+ * {@link pureStepper}, many times faster in a search.
+ */
+export class TableStepper implements Stepper {
+  private readonly tables = new Map<AnyStateMachine, MachineTable>();
+  private readonly ids = new WeakMap<AnyMachineSnapshot, number>();
+  /** A dense number per machine, for encodings. */
+  readonly machineNumber = new Map<AnyStateMachine, number>();
+
+  table(machine: AnyStateMachine): MachineTable {
+    let t = this.tables.get(machine);
+    if (!t) {
+      t = new MachineTable(machine);
+      this.tables.set(machine, t);
+      this.machineNumber.set(machine, this.machineNumber.size);
+    }
+    return t;
+  }
+
+  private out(t: MachineTable, r: { next: number; effects: readonly ({ type: string } & Record<string, unknown>)[] }): Stepped {
+    const snapshot = t.snapshot(r.next);
+    this.ids.set(snapshot, r.next);
+    return { snapshot, effects: r.effects as Stepped['effects'] };
+  }
+
+  start(machine: AnyStateMachine, input: unknown): Stepped {
+    const t = this.table(machine);
+    return this.out(t, t.initial(input));
+  }
+
+  step(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): Stepped {
+    const t = this.table(machine);
+    const id = this.ids.get(snapshot) ?? t.intern(snapshot);
+    return this.out(t, t.step(id, event));
+  }
+
+  /** The interned id of a snapshot this stepper returned (interning it if it came from elsewhere). */
+  idOf(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): number {
+    const known = this.ids.get(snapshot);
+    if (known !== undefined) return known;
+    const id = this.table(machine).intern(snapshot);
+    this.ids.set(snapshot, id);
+    return id;
+  }
+}

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../explorer/index.js';
 import { nodeInvariants } from '../../cluster/invariants.js';
 import { clusterModel, worldKey } from '../../cluster/model.js';
-import { pureStepper as S } from '../../cluster/stepper.js';
+import { pureStepper as S, TableStepper } from '../../cluster/stepper.js';
 import { apply, enabledActions, initialWorld, WorldError, type ClusterConfig, type World } from '../../cluster/world.js';
 import type { Message } from '../../cluster/node.js';
 
@@ -70,6 +70,18 @@ describe('cluster world explored exhaustively (node side, scripted coordinator)'
     expect(r.stopReason).toBe('complete');
     expect(r.violations).toEqual([]);
     expect(r.states).toBeGreaterThan(500);
+  });
+
+  it('the hash-consed stepper and integer encoding explore exactly the states of the pure stepper and text encoding', () => {
+    const cfg: ClusterConfig = { ...config, capacity: 6, ticks: [] };
+    const pure = explore(clusterModel(S, cfg, seeded(cfg)), { invariants: nodeInvariants });
+    const T = new TableStepper();
+    let w = initialWorld(T, cfg);
+    for (const m of seeded(cfg).inFlight) w = apply(T, w, { kind: 'send', message: m }, cfg);
+    const fast = explore(clusterModel(T, cfg, w), { invariants: nodeInvariants });
+    expect(fast.states).toBe(pure.states);
+    expect(fast.transitions).toBe(pure.transitions);
+    expect(fast.violations).toEqual([]);
   });
 
   it('the maintainer reaches Running in six steps at the shortest (a reachability check through a monitor)', () => {
