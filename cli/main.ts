@@ -15,6 +15,9 @@ import { HEADERS, isFullyCovered, machineRow, rowCells, textTable } from './repo
 import { findChromium, renderSvgs, staleDiagrams, writeDiagramSources } from './diagrams.js';
 import { updateReadme } from './docs.js';
 import { bold, green, progress, red } from './output.js';
+import { replay } from '../cluster/scenario.js';
+import { TableStepper } from '../cluster/stepper.js';
+import { traceItf, traceText, traceViews } from '../cluster/trace.js';
 
 /** Exit codes: 0 success, 1 the command ran and failed (stale, uncovered, not found), 2 usage error. */
 const EXIT_FAILURE = 1;
@@ -193,6 +196,35 @@ program
       return;
     }
     found.forEach((r, i) => console.log(`${String(i + 1).padStart(3)}. [${r.path.variant}] ${r.path.name}  ⇒ ${r.path.finalState}`));
+  });
+
+program
+  .command('replay')
+  .description('replay a cluster scenario (JSON) step by step and print its trace; fails when an expectation fails')
+  .argument('<scenario>', 'a scenario file (format: cluster/scenario.ts)')
+  .option('--json', 'the trace as JSON (StepView[], uint64 as decimal strings)')
+  .option('--itf', 'the trace in the Informal Trace Format (Apalache, Quint)')
+  .action((file: string, opts: { json?: boolean; itf?: boolean }) => {
+    if (opts.json && opts.itf) throw new UsageError('--json and --itf are exclusive');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES') throw new UsageError(`cannot read ${file}: ${err.code}`);
+      fail('INVALID_SCENARIO', `${file}: not JSON (${err.message})`, EXIT_FAILURE);
+      return;
+    }
+    const r = replay(new TableStepper(), raw);
+    const views = traceViews(r.config, r.initial, r.rows);
+    if (opts.itf) console.log(JSON.stringify(traceItf(views, { scenario: file }), null, 2));
+    else if (opts.json) console.log(JSON.stringify({ steps: views, failures: r.failures }, null, 2));
+    else {
+      process.stdout.write(traceText(views));
+      for (const f of r.failures) console.error(red(`✗ ${f}`));
+      if (!r.failures.length) console.log(green(`${views.length - 1} steps, every expectation met`));
+    }
+    process.exitCode = r.failures.length ? EXIT_FAILURE : 0;
   });
 
 // A reader that closes the pipe early (`opcharts paths M | head`) is not an error.

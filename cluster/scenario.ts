@@ -1,0 +1,231 @@
+/**
+ * Scenarios: a cluster configuration and a list of steps, replayed deterministically into a trace
+ * (`opcharts replay`). Until the coordinator is composed in, a scenario plays it with `send` steps.
+ *
+ * Format (JSON; uint64 values as decimal strings or safe integers):
+ *
+ * ```json
+ * {
+ *   "config": { "nodes": ["n1", "n2"], "changefeeds": ["cf"], "capacity": 8,
+ *               "budgets": { "loss": 1, "duplication": 1, "crashes": 1 } },
+ *   "steps": [
+ *     { "send": { "type": "CoordinatorBootstrap", "to": "n1", "version": "1" } },
+ *     { "deliver": { "type": "CoordinatorBootstrap", "to": "n1" } },
+ *     { "tick": { "node": "n1", "changefeedId": "cf", "tick": "RESEND" } },
+ *     { "crash": "n2" }, { "restart": "n2" }
+ *   ],
+ *   "expect": [ { "after": 2, "registry": { "node": "n1", "changefeedId": "cf", "state": "Maintainer.Running", "epoch": "5" } } ]
+ * }
+ * ```
+ *
+ * `send` puts a coordinator message in flight (from the coordinator); `deliver`, `lose` and
+ * `duplicate` name a message in flight by its `type` and `to` plus any fields that make it unique
+ * (the first match is taken); `runtime` completes a node's pending runtime task (`{ node, kind,
+ * changefeedId, dispatcher? }`). A malformed scenario is a {@link ScenarioError} naming the step and
+ * the field.
+ */
+import { parseEventWith, type EventSchemas } from '../machines/boundary.js';
+import { OpchartsError } from '../machines/errors.js';
+import { stableStringify } from '../graph/serialize.js';
+import { violations, nodeInvariants, type ClusterInvariant } from './invariants.js';
+import { actionLabel, apply, initialWorld, type Action, type ClusterConfig, type World } from './world.js';
+import type { Message } from './node.js';
+import type { Stepper } from './stepper.js';
+
+export class ScenarioError extends OpchartsError {
+  constructor(where: string, reason: string) {
+    super('INVALID_SCENARIO', `${where}: ${reason}`);
+  }
+}
+
+const LIVENESS = ['Alive', 'Draining', 'Stopping'] as const;
+
+/** The messages a scenario may send as the coordinator (spec §1.1). */
+export const coordinatorMessageSchemas = {
+  CoordinatorBootstrap: { to: 'node', version: 'uint64' },
+  AddMaintainerRequest: { to: 'node', changefeedId: 'node', maintainerEpoch: 'uint64', checkpointTs: 'uint64', isNew: 'boolean' },
+  RemoveMaintainerRequest: { to: 'node', changefeedId: 'node', maintainerEpoch: 'uint64', cascade: 'boolean', removed: 'boolean' },
+  SetNodeLivenessRequest: { to: 'node', target: LIVENESS, nodeEpoch: 'uint64' },
+  SetDispatcherDrainTarget: { to: 'node', target: 'string', epoch: 'uint64' },
+} as const satisfies EventSchemas;
+
+export interface Expectation {
+  after: number;
+  registry?: { node: string; changefeedId: string; state?: string; epoch?: string };
+  manager?: { node: string; changefeedId: string; state?: string; ownerEpoch?: string; tombstone?: string | null };
+  liveness?: { node: string; state: string };
+  violated?: string;
+}
+
+export interface Scenario {
+  config: ClusterConfig;
+  steps: Action[];
+  expect: Expectation[];
+}
+
+/** One replayed step: the action, the world after it, and what it violated. */
+export interface TraceRow {
+  index: number;
+  label: string;
+  action: Action;
+  world: World;
+  violations: Array<{ name: string; message: string }>;
+}
+
+const obj = (v: unknown, where: string): Record<string, unknown> => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ScenarioError(where, 'expected an object');
+  return v as Record<string, unknown>;
+};
+const str = (v: unknown, where: string): string => {
+  if (typeof v !== 'string' || v === '') throw new ScenarioError(where, 'expected a non-empty string');
+  return v;
+};
+const count = (v: unknown, where: string): number => {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ScenarioError(where, 'expected a non-negative integer');
+  return v;
+};
+const strings = (v: unknown, where: string): string[] => {
+  if (!Array.isArray(v) || v.length === 0) throw new ScenarioError(where, 'expected a non-empty array of names');
+  return v.map((x, i) => str(x, `${where}[${i}]`));
+};
+
+/** A message in flight matching a partial description (type, to, and any other given fields). */
+function findInFlight(world: World, pattern: Record<string, unknown>, where: string): Message {
+  const want = Object.entries(pattern);
+  const m = world.inFlight.find((x) => want.every(([k, v]) => stableStringify(x[k]) === stableStringify(typeof x[k] === 'bigint' && typeof v === 'string' ? BigInt(v) : v)));
+  if (!m) throw new ScenarioError(where, `no message in flight matches ${JSON.stringify(pattern)}`);
+  return m;
+}
+
+export function parseScenario(raw: unknown): { config: ClusterConfig; steps: unknown[]; expect: Expectation[] } {
+  const s = obj(raw, 'scenario');
+  const c = obj(s.config, 'config');
+  const b = obj(c.budgets ?? {}, 'config.budgets');
+  const config: ClusterConfig = {
+    coordinator: c.coordinator === undefined ? 'coord' : str(c.coordinator, 'config.coordinator'),
+    nodes: strings(c.nodes, 'config.nodes'),
+    changefeeds: strings(c.changefeeds, 'config.changefeeds'),
+    capacity: c.capacity === undefined ? 16 : count(c.capacity, 'config.capacity'),
+    budgets: {
+      loss: b.loss === undefined ? 0 : count(b.loss, 'config.budgets.loss'),
+      duplication: b.duplication === undefined ? 0 : count(b.duplication, 'config.budgets.duplication'),
+      crashes: b.crashes === undefined ? 0 : count(b.crashes, 'config.budgets.crashes'),
+    },
+  };
+  if (new Set(config.nodes).size !== config.nodes.length) throw new ScenarioError('config.nodes', 'names must be distinct');
+  if (config.nodes.includes(config.coordinator)) throw new ScenarioError('config.coordinator', 'must not be one of the nodes');
+  if (!Array.isArray(s.steps)) throw new ScenarioError('steps', 'expected an array');
+  const expectations = s.expect === undefined ? [] : s.expect;
+  if (!Array.isArray(expectations)) throw new ScenarioError('expect', 'expected an array');
+  return { config, steps: s.steps, expect: expectations.map((e, i) => ({ ...obj(e, `expect[${i}]`), after: count(obj(e, `expect[${i}]`).after, `expect[${i}].after`) }) as Expectation) };
+}
+
+/** Turns step `i` of a scenario into an action against the current world. */
+function toAction(raw: unknown, i: number, world: World, config: ClusterConfig): Action {
+  const where = `steps[${i}]`;
+  const s = obj(raw, where);
+  const keys = Object.keys(s);
+  if (keys.length !== 1) throw new ScenarioError(where, `expected exactly one of send, deliver, lose, duplicate, tick, runtime, crash, restart (got ${keys.join(', ') || 'none'})`);
+  const kind = keys[0]!;
+  const v = s[kind];
+  const node = (n: unknown, w: string) => {
+    const id = str(n, w);
+    if (!config.nodes.includes(id)) throw new ScenarioError(w, `unknown node ${JSON.stringify(id)}`);
+    return id;
+  };
+  switch (kind) {
+    case 'send': {
+      const r = parseEventWith(coordinatorMessageSchemas, v);
+      if (!r.ok) throw new ScenarioError(`${where}.send`, r.error.message);
+      node((r.event as { to: string }).to, `${where}.send.to`);
+      return { kind: 'send', message: { ...r.event, from: config.coordinator } as Message };
+    }
+    case 'deliver':
+    case 'lose':
+    case 'duplicate':
+      return { kind, message: findInFlight(world, obj(v, `${where}.${kind}`), `${where}.${kind}`) };
+    case 'tick': {
+      const t = obj(v, `${where}.tick`);
+      const tick = str(t.tick, `${where}.tick.tick`);
+      if (!['HEARTBEAT', 'RESEND', 'CLEANUP'].includes(tick)) throw new ScenarioError(`${where}.tick.tick`, 'expected HEARTBEAT, RESEND or CLEANUP');
+      const changefeedId = str(t.changefeedId, `${where}.tick.changefeedId`);
+      if (!config.changefeeds.includes(changefeedId)) throw new ScenarioError(`${where}.tick.changefeedId`, `unknown changefeed ${JSON.stringify(changefeedId)}`);
+      return { kind: 'tick', node: node(t.node, `${where}.tick.node`), changefeedId, tick: tick as 'RESEND' };
+    }
+    case 'runtime': {
+      const t = obj(v, `${where}.runtime`);
+      const id = node(t.node, `${where}.runtime.node`);
+      const task = world.nodes[id]?.runtime.find((x) => x.kind === t.kind && x.changefeedId === t.changefeedId && (t.dispatcher === undefined || (x.kind === 'remove' && x.dispatcher === t.dispatcher)));
+      if (!task) throw new ScenarioError(`${where}.runtime`, `node ${id} has no such pending task`);
+      return { kind: 'runtime', node: id, task };
+    }
+    case 'crash':
+    case 'restart':
+      return { kind, node: node(v, `${where}.${kind}`) };
+    default:
+      throw new ScenarioError(where, `unknown step ${JSON.stringify(kind)}`);
+  }
+}
+
+function checkExpectation(e: Expectation, w: World, rows: TraceRow[], where: string): string | null {
+  const at = (n: string) => {
+    const node = w.nodes[n];
+    if (!node) return null;
+    return node;
+  };
+  if (e.registry) {
+    const n = at(e.registry.node);
+    const snap = n?.registries[e.registry.changefeedId];
+    if (!snap) return `${where}: no registry ${e.registry.node}/${e.registry.changefeedId}`;
+    const state = typeof snap.value === 'string' ? snap.value : `Maintainer.${(snap.value as { Maintainer: string }).Maintainer}`;
+    if (e.registry.state !== undefined && state !== e.registry.state) return `${where}: registry ${e.registry.node}/${e.registry.changefeedId} is ${state}, expected ${e.registry.state}`;
+    const epoch = String(snap.context.epoch);
+    if (e.registry.epoch !== undefined && epoch !== e.registry.epoch) return `${where}: registry epoch is ${epoch}, expected ${e.registry.epoch}`;
+  }
+  if (e.manager) {
+    const snap = at(e.manager.node)?.managers[e.manager.changefeedId];
+    if (!snap) return `${where}: no manager ${e.manager.node}/${e.manager.changefeedId}`;
+    const state = typeof snap.value === 'string' ? snap.value : `Active.${(snap.value as { Active: string }).Active}`;
+    if (e.manager.state !== undefined && state !== e.manager.state) return `${where}: manager is ${state}, expected ${e.manager.state}`;
+    if (e.manager.ownerEpoch !== undefined && String(snap.context.ownerEpoch) !== e.manager.ownerEpoch) return `${where}: owner epoch is ${snap.context.ownerEpoch}, expected ${e.manager.ownerEpoch}`;
+    if (e.manager.tombstone !== undefined && (snap.context.tombstone === null ? null : String(snap.context.tombstone)) !== e.manager.tombstone) {
+      return `${where}: tombstone is ${snap.context.tombstone}, expected ${e.manager.tombstone}`;
+    }
+  }
+  if (e.liveness) {
+    const l = at(e.liveness.node)?.liveness.value;
+    if (l !== e.liveness.state) return `${where}: ${e.liveness.node} is ${String(l)}, expected ${e.liveness.state}`;
+  }
+  if (e.violated !== undefined && !rows.some((r) => r.violations.some((v) => v.name.startsWith(e.violated!)))) return `${where}: ${e.violated} was not violated`;
+  return null;
+}
+
+/**
+ * Replays a scenario: every step applied in order, every invariant checked after it, every
+ * expectation checked after its step. Deterministic: the same scenario gives the same trace.
+ */
+export function replay(stepper: Stepper, raw: unknown, invariants: readonly ClusterInvariant[] = nodeInvariants): { config: ClusterConfig; initial: World; rows: TraceRow[]; failures: string[] } {
+  const { config, steps, expect } = parseScenario(raw);
+  const initial = initialWorld(stepper, config);
+  let world = initial;
+  const rows: TraceRow[] = [];
+  const failures: string[] = [];
+  steps.forEach((s, i) => {
+    const action = toAction(s, i, world, config);
+    let next: World;
+    try {
+      next = apply(stepper, world, action, config);
+    } catch (e) {
+      throw new ScenarioError(`steps[${i}]`, e instanceof Error ? e.message : String(e));
+    }
+    rows.push({ index: i + 1, label: actionLabel(action), action, world: next, violations: violations(invariants, next, { prev: world, action }) });
+    world = next;
+    expect.forEach((e, k) => {
+      if (e.after !== i + 1) return;
+      const f = checkExpectation(e, world, rows, `expect[${k}] after step ${e.after}`);
+      if (f) failures.push(f);
+    });
+  });
+  for (const [k, e] of expect.entries()) if (e.after > steps.length) failures.push(`expect[${k}]: after ${e.after}, but the scenario has ${steps.length} steps`);
+  return { config, initial, rows, failures };
+}
