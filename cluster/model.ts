@@ -48,7 +48,22 @@ export function worldKey(w: World): string {
 export function tableEncoder(stepper: TableStepper, config: ClusterConfig): (w: World) => Int32Array {
   const messages = new Interner<Message>(messageKey);
   const messageIds = new WeakMap<Message, number>();
-  const values = new Interner<unknown>((v) => stableStringify(v));
+  const interned = new Interner<unknown>((v) => stableStringify(v));
+  // Worlds share their unchanged parts, so most values are met again as the same object or primitive.
+  const byObject = new WeakMap<object, number>();
+  const byPrimitive = new Map<unknown, number>();
+  const values = {
+    id(v: unknown): number {
+      if (v !== null && typeof v === 'object') {
+        let id = byObject.get(v);
+        if (id === undefined) byObject.set(v, (id = interned.id(v)));
+        return id;
+      }
+      let id = byPrimitive.get(v);
+      if (id === undefined) byPrimitive.set(v, (id = interned.id(v)));
+      return id;
+    },
+  };
   const msgId = (m: Message) => {
     let id = messageIds.get(m);
     if (id === undefined) messageIds.set(m, (id = messages.id(m)));

@@ -68,9 +68,13 @@ export class WorldError extends Error {
   override name = 'WorldError';
 }
 
-/** A canonical, readable key of a message (bigint-safe, fields sorted), used to order and compare the bag. */
+const keys = new WeakMap<Message, string>();
+
+/** A canonical, readable key of a message (bigint-safe, fields sorted), used to order and compare the bag. Cached per message object. */
 export function messageKey(m: Message): string {
-  return stableStringify(m);
+  let k = keys.get(m);
+  if (k === undefined) keys.set(m, (k = stableStringify(m)));
+  return k;
 }
 
 const sameMessage = (a: Message, b: Message) => messageKey(a) === messageKey(b);
