@@ -22,7 +22,7 @@ import {
   drainNodeRow,
   drainRemaining,
   isDrainComplete,
-  type DrainNodeEvent,
+  type DrainNodeCallEvent,
   type DrainSessionContext,
   type TargetObservation,
 } from '../machines/coordinator/drainSession.js';
@@ -64,8 +64,8 @@ function drainNode(
   now: number,
   target: string,
   obs: 'done' | 'busy' | 'unknown',
-  opts: { alive?: string[]; initialized?: boolean; n3?: number | null; tso?: DrainNodeEvent['tso'] } = {},
-): DrainNodeEvent {
+  opts: { alive?: string[]; initialized?: boolean; n3?: number | null; tso?: DrainNodeCallEvent['tso'] } = {},
+): DrainNodeCallEvent {
   const alive = opts.alive ?? ALL;
   return {
     type: 'DRAIN_NODE',
@@ -172,7 +172,7 @@ export const drainSessionModel: MachineModel = {
     {
       name: 'DrainNode answers 0 only for the completed tombstone, the legacy fallback, or a complete session on the target (I17)',
       holds: (s) => {
-        const e = s.event as unknown as DrainNodeEvent;
+        const e = s.event as unknown as DrainNodeCallEvent;
         if (e.type !== 'DRAIN_NODE') return true;
         const a = ctxOf(s.prev);
         return effectsOf(s.effects, 'drain.result').every((r) => {
@@ -189,7 +189,7 @@ export const drainSessionModel: MachineModel = {
     {
       name: 'one drain at a time: with a session on another target or a clear state, DrainNode answers 1 and starts nothing (I18)',
       holds: (s) => {
-        const e = s.event as unknown as DrainNodeEvent;
+        const e = s.event as unknown as DrainNodeCallEvent;
         const a = ctxOf(s.prev);
         if (e.type !== 'DRAIN_NODE' || !e.cluster.aliveNodes.includes(e.target)) return true;
         if (!((a.session && a.session.target !== e.target) || a.clear)) return true;
@@ -257,7 +257,7 @@ export const drainSessionModel: MachineModel = {
     {
       name: 'a session is answered with drainAnswer, never 0 while remaining > 0',
       holds: (s) => {
-        const e = s.event as unknown as DrainNodeEvent;
+        const e = s.event as unknown as DrainNodeCallEvent;
         if (e.type !== 'DRAIN_NODE') return true;
         const b = ctxOf(s.next);
         const row = drainNodeRow(ctxOf(s.prev), e);

@@ -149,7 +149,7 @@ export interface DrainSessionInput {
   resendIntervalMs?: number;
 }
 
-export type DrainNodeEvent = {
+export type DrainNodeCallEvent = {
   type: 'DRAIN_NODE';
   now: number;
   target: NodeId;
@@ -161,7 +161,7 @@ export type DrainNodeEvent = {
 };
 
 export type DrainSessionEvent =
-  | DrainNodeEvent
+  | DrainNodeCallEvent
   | {
       type: 'NODE_HEARTBEAT';
       now: number;
@@ -196,7 +196,7 @@ export type DrainSessionEffect =
 export type DrainNodeRow = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 /** The row of the §2.5.5 table that answers `DrainNode(target)`, first match wins. */
-export function drainNodeRow(context: DrainSessionContext, e: DrainNodeEvent): DrainNodeRow {
+export function drainNodeRow(context: DrainSessionContext, e: DrainNodeCallEvent): DrainNodeRow {
   const inMembership = e.cluster.aliveNodes.includes(e.target);
   if (!inMembership && context.completed === e.target) return 1;
   if (!inMembership && context.session?.target === e.target) return 2;
@@ -212,7 +212,7 @@ export function drainNodeRow(context: DrainSessionContext, e: DrainNodeEvent): D
 }
 
 /** Row 8 without a session on the target: the epoch it would get, or the typed error. */
-export function allocateDrainEpoch(context: DrainSessionContext, e: DrainNodeEvent): Uint64 | DrainEpochError {
+export function allocateDrainEpoch(context: DrainSessionContext, e: DrainNodeCallEvent): Uint64 | DrainEpochError {
   if (e.tso === null) return new DrainEpochError('PD_UNAVAILABLE', 'PD GetTS failed');
   try {
     return nextDrainEpoch({
@@ -269,7 +269,7 @@ export function drainAnswer(session: ActiveSession, obs: TargetObservation): num
   return isDrainComplete(session, obs) ? 0 : Math.max(drainRemaining(session, obs), 1);
 }
 
-function newSession(context: DrainSessionContext, e: DrainNodeEvent, epoch: Uint64): ActiveSession {
+function newSession(context: DrainSessionContext, e: DrainNodeCallEvent, epoch: Uint64): ActiveSession {
   const tracked = e.observation.changefeeds.filter((cf) => cf.replicating && cf.shouldRun).map((cf) => cf.id).sort();
   return {
     target: e.target,
