@@ -110,6 +110,7 @@ export const drainSessionModel: MachineModel = {
       view: { observed: true, nodeEpoch: viewEpoch },
       drainTarget,
       participant,
+      clearParticipants: [N2, N3],
     });
     return [
       drainNode(c, inside, N1, 'done'),
@@ -134,9 +135,9 @@ export const drainSessionModel: MachineModel = {
       hb(N2, 2n, 2n, { target: '', epoch: g + 1n }),
       hb(N2, 2n, 2n, { target: '', epoch: g > 0n ? g - 1n : 0n }),
       hb(N3, 1n, 1n, { target: N1, epoch: e }, false),
-      { type: 'BOOTSTRAP_RESPONSE', now: inside, from: N3, drainProtocolVersion: 1, drainTarget: { target: '', epoch: e }, participant: true },
-      { type: 'BOOTSTRAP_RESPONSE', now: inside, from: N3, drainProtocolVersion: 1, drainTarget: { target: N1, epoch: g }, participant: true },
-      { type: 'BOOTSTRAP_RESPONSE', now: inside, from: N3, drainProtocolVersion: 0, drainTarget: { target: '', epoch: 0n }, participant: false },
+      { type: 'BOOTSTRAP_RESPONSE', now: inside, from: N3, drainProtocolVersion: 1, drainTarget: { target: '', epoch: e }, participant: true, clearParticipants: [N2, N3] },
+      { type: 'BOOTSTRAP_RESPONSE', now: inside, from: N3, drainProtocolVersion: 1, drainTarget: { target: N1, epoch: g }, participant: true, clearParticipants: [N2, N3] },
+      { type: 'BOOTSTRAP_RESPONSE', now: inside, from: N3, drainProtocolVersion: 0, drainTarget: { target: '', epoch: 0n }, participant: false, clearParticipants: [N2, N3] },
       ...(['done', 'busy'] as const).map((k) => ({ type: 'NODE_REMOVED', now: inside, node: N1, observation: observation(c, k), aliveNodes: [N2, N3] })),
       // The last node standing: no one to clear.
       { type: 'NODE_REMOVED', now: inside, node: N1, observation: observation(c, 'busy'), aliveNodes: [] },

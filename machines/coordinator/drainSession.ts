@@ -35,7 +35,8 @@
  *   drain-capable, bootstrapped, alive participant or a node already pending: lower epoch ignored;
  *   equal epoch empty → ack, non-empty → pending; higher epoch empty → ack, non-empty → a new clear
  *   state for that (target, epoch). With neither session nor clear state, a participant reporting a
- *   non-empty target starts a clear state (stale-target recovery).
+ *   non-empty target starts a clear state (stale-target recovery). A new clear state pends on every
+ *   alive clear participant (`clearParticipants`, event data), and is not started without one.
  * - Target-gate acks come from node heartbeats ({@link recordHeartbeat}); every heartbeat and
  *   bootstrap response raises `maxObservedDrainEpoch` (clears included).
  * - A drain-capable bootstrap from a node not yet synced joins `targetSyncNodes` and gets the target.
@@ -56,8 +57,8 @@
  *   TSO is event data and neither race exists; the "target gone" error is row 3.
  * - `pendingStatus` shrinks when DRAIN_NODE or TICK carries the changefeeds' reports, not on each
  *   maintainer heartbeat; the answer is computed after the shrink either way.
- * - A new clear state started by a report (higher epoch, or stale-target recovery) pends on the
- *   reporting node only.
+ * - A later-joining node gets the target directly; the source marks the session dirty and
+ *   rebroadcasts to every alive sync node (the others already hold the same target and epoch).
  * - `schedulingFrozen` is computed when asked ({@link isSchedulingFrozen}), see gates.ts.
  */
 import { setup, assign, enqueueActions } from 'xstate';
@@ -172,6 +173,8 @@ export type DrainSessionEvent =
       drainTarget: DrainTargetSnapshot;
       /** Drain-capable, bootstrapped and alive. */
       participant: boolean;
+      /** Every alive clear participant: the pending set of a clear state this report starts. */
+      clearParticipants: NodeId[];
     }
   | {
       type: 'BOOTSTRAP_RESPONSE';
@@ -180,6 +183,7 @@ export type DrainSessionEvent =
       drainProtocolVersion: number;
       drainTarget: DrainTargetSnapshot;
       participant: boolean;
+      clearParticipants: NodeId[];
     }
   | { type: 'NODE_REMOVED'; now: number; node: NodeId; observation: TargetObservation; aliveNodes: NodeId[] }
   | { type: 'NODE_ADDED'; node: NodeId }
@@ -289,13 +293,19 @@ const maxU = (a: Uint64, b: Uint64) => (a > b ? a : b);
 
 /** What a heartbeat or bootstrap snapshot does to the clear state (no active session). */
 export type ClearAckOutcome = 'ignore' | 'ack' | 'pend' | 'replace';
-export function clearAckOutcome(clear: ClearState | null, e: { from: NodeId; participant: boolean; drainTarget: DrainTargetSnapshot }): ClearAckOutcome {
+export function clearAckOutcome(
+  clear: ClearState | null,
+  e: { from: NodeId; participant: boolean; drainTarget: DrainTargetSnapshot; clearParticipants: NodeId[] },
+): ClearAckOutcome {
   const { target, epoch } = e.drainTarget;
-  if (!clear) return e.participant && target !== '' ? 'replace' : 'ignore';
+  // A new clear state needs a non-empty target, a non-zero epoch and someone to pend on.
+  const canStart = target !== '' && epoch !== 0n && e.clearParticipants.length > 0;
+  if (!clear) return e.participant && canStart ? 'replace' : 'ignore';
   if (!e.participant && !clear.pendingNodes.includes(e.from)) return 'ignore';
   if (epoch < clear.epoch) return 'ignore';
   if (target === '') return 'ack';
-  return epoch === clear.epoch ? 'pend' : 'replace';
+  if (epoch === clear.epoch) return 'pend';
+  return canStart ? 'replace' : 'ignore';
 }
 
 function broadcastDue(rec: { dirty: boolean; lastSent: number | null }, now: number, interval: number): boolean {
@@ -411,8 +421,8 @@ export const drainSessionMachine = setup({
         case 'replace': {
           const { target, epoch } = event.drainTarget;
           return {
-            clear: { target, epoch, pendingNodes: [event.from], dirty: true, lastSent: null },
-            gate: switchToClearGate(context.gate, target, epoch, [event.from]),
+            clear: { target, epoch, pendingNodes: sorted(event.clearParticipants), dirty: true, lastSent: null },
+            gate: switchToClearGate(context.gate, target, epoch, event.clearParticipants),
           };
         }
       }

@@ -63,10 +63,10 @@ function harness() {
       now += 100;
       return send({ type: 'NODE_REMOVED', now, node, observation: o, aliveNodes: alive });
     },
-    heartbeat(from: string, target: string, epoch: bigint, opts: { nodeEpoch?: bigint; participant?: boolean } = {}) {
+    heartbeat(from: string, target: string, epoch: bigint, opts: { nodeEpoch?: bigint; participant?: boolean; clearParticipants?: string[] } = {}) {
       now += 100;
       const nodeEpoch = opts.nodeEpoch ?? 1n;
-      return send({ type: 'NODE_HEARTBEAT', now, from, nodeEpoch, view: { observed: true, nodeEpoch }, drainTarget: { target, epoch }, participant: opts.participant ?? true });
+      return send({ type: 'NODE_HEARTBEAT', now, from, nodeEpoch, view: { observed: true, nodeEpoch }, drainTarget: { target, epoch }, participant: opts.participant ?? true, clearParticipants: opts.clearParticipants ?? ['n2', 'n3'] });
     },
     tick(at: number, o: TargetObservation = obs(), alive = ALL) {
       now = at;
@@ -397,8 +397,8 @@ describe('§2.5.5 clear-state acknowledgement', () => {
   });
   it('higher epoch, non-empty target: a new clear state for that (target, epoch)', () => {
     const h = clearing();
-    h.heartbeat('n3', 'n9', FIRST_EPOCH + 10n);
-    expect(h.ctx().clear).toMatchObject({ target: 'n9', epoch: FIRST_EPOCH + 10n, pendingNodes: ['n3'] });
+    h.heartbeat('n3', 'n9', FIRST_EPOCH + 10n, { clearParticipants: ['n2', 'n3', 'n4'] });
+    expect(h.ctx().clear).toMatchObject({ target: 'n9', epoch: FIRST_EPOCH + 10n, pendingNodes: ['n2', 'n3', 'n4'] });
     expect(h.ctx().gate).toMatchObject({ kind: 'clear', target: 'n9', epoch: FIRST_EPOCH + 10n });
   });
   it('a non-participant that is not pending is ignored; a pending one is heard', () => {
@@ -412,11 +412,14 @@ describe('§2.5.5 clear-state acknowledgement', () => {
     const h = harness();
     h.heartbeat('n2', 'n1', 77n, { participant: false });
     expect(h.ctx().clear).toBeNull();
-    h.send({ type: 'BOOTSTRAP_RESPONSE', now: 1, from: 'n2', drainProtocolVersion: 1, drainTarget: { target: 'n1', epoch: 77n }, participant: true });
-    expect(h.ctx().clear).toMatchObject({ target: 'n1', epoch: 77n, pendingNodes: ['n2'], dirty: true });
+    // No alive participant to pend on: nothing starts.
+    h.send({ type: 'BOOTSTRAP_RESPONSE', now: 1, from: 'n2', drainProtocolVersion: 1, drainTarget: { target: 'n1', epoch: 77n }, participant: true, clearParticipants: [] });
+    expect(h.ctx().clear).toBeNull();
+    h.send({ type: 'BOOTSTRAP_RESPONSE', now: 1, from: 'n2', drainProtocolVersion: 1, drainTarget: { target: 'n1', epoch: 77n }, participant: true, clearParticipants: ['n2', 'n3'] });
+    expect(h.ctx().clear).toMatchObject({ target: 'n1', epoch: 77n, pendingNodes: ['n2', 'n3'], dirty: true });
     expect(h.ctx().maxObservedDrainEpoch).toBe(77n);
     const out = h.tick(2);
-    expect(broadcasts(out)).toEqual(['n2:@77']);
+    expect(broadcasts(out)).toEqual(['n2:@77', 'n3:@77']);
   });
   it('during an active session, reports do not touch clear acks', () => {
     const h = harness();
@@ -431,9 +434,9 @@ describe('§2.5.5 later-joining nodes and §2.5.4 target propagation', () => {
   it('a drain-capable bootstrap joins targetSyncNodes and gets the target; a legacy one does not', () => {
     const h = harness();
     h.drain('n1', obs(), { alive: ['n1', 'n2'] });
-    const legacy = h.send({ type: 'BOOTSTRAP_RESPONSE', now: 1, from: 'n4', drainProtocolVersion: 0, drainTarget: { target: '', epoch: 0n }, participant: false });
+    const legacy = h.send({ type: 'BOOTSTRAP_RESPONSE', now: 1, from: 'n4', drainProtocolVersion: 0, drainTarget: { target: '', epoch: 0n }, participant: false, clearParticipants: [] });
     expect(legacy).toEqual([]);
-    const out = h.send({ type: 'BOOTSTRAP_RESPONSE', now: 1, from: 'n3', drainProtocolVersion: 1, drainTarget: { target: '', epoch: 0n }, participant: true });
+    const out = h.send({ type: 'BOOTSTRAP_RESPONSE', now: 1, from: 'n3', drainProtocolVersion: 1, drainTarget: { target: '', epoch: 0n }, participant: true, clearParticipants: [] });
     expect(broadcasts(out)).toEqual([`n3:n1@${FIRST_EPOCH}`]);
     expect(h.ctx().session!.targetSyncNodes).toEqual(['n1', 'n2', 'n3']);
     // and it is cleared with the rest
