@@ -16,3 +16,4 @@ export * from './dispatcherManager.js';
 export * from './dispatcherQueue.js';
 export * from './quiesce.js';
 export * from './nodeDrainTarget.js';
+export * from './coordinator/drain.js';

@@ -10,6 +10,7 @@ import {
   nodeDrainTargetModel,
   quiesceModel,
 } from './fencing.js';
+import { drainSessionModel } from './drainSession.js';
 
 export const models: MachineModel[] = [
   addMaintainerModel,
@@ -24,6 +25,7 @@ export const models: MachineModel[] = [
   dispatcherQueueModel,
   quiesceModel,
   nodeDrainTargetModel,
+  drainSessionModel,
 ];
 
 export function findModel(name: string): MachineModel | undefined {
