@@ -51,7 +51,8 @@ export type FieldKind =
   | { readonly optional: FieldKind } // may be missing (or undefined)
   | { readonly nullable: FieldKind } // or null
   | { readonly list: FieldKind; readonly unique?: boolean } // an array of at most MAX_LIST_LENGTH
-  | { readonly object: EventSchema }; // a nested record
+  | { readonly object: EventSchema } // a nested record
+  | { readonly map: FieldKind }; // a record keyed by non-empty IDs (e.g. per node)
 
 export type EventSchema = { readonly [field: string]: FieldKind };
 export type EventSchemas = { readonly [type: string]: EventSchema };
@@ -65,6 +66,9 @@ export const listOf = <const K extends FieldKind>(kind: K, opts: { unique?: true
   ({ list: kind, ...(opts.unique ? { unique: true as const } : {}) }) as { readonly list: K; readonly unique?: true };
 /** A nested record. */
 export const objectOf = <const S extends EventSchema>(schema: S) => ({ object: schema }) as const;
+
+/** A record keyed by non-empty IDs, every value of one kind (a value per node). */
+export const mapOf = <const K extends FieldKind>(kind: K) => ({ map: kind }) as const;
 
 /** The longest list accepted (a cluster's alive nodes, an allowed-operator set): bounds a hostile `length`. */
 export const MAX_LIST_LENGTH = 10_000;
@@ -90,7 +94,9 @@ export type ValueOf<K> = K extends 'string' | 'node'
                   ? ValueOf<I>[]
                   : K extends { readonly object: infer S }
                     ? Shape<S>
-                    : never;
+                    : K extends { readonly map: infer I }
+                      ? Record<string, ValueOf<I>>
+                      : never;
 
 type OptionalKeys<S> = { [P in keyof S]: S[P] extends { readonly optional: unknown } ? P : never }[keyof S];
 type Simplify<T> = { [P in keyof T]: T[P] } & {};
@@ -181,6 +187,23 @@ function parseList(kind: { readonly list: FieldKind; readonly unique?: boolean }
   return out;
 }
 
+function parseMap(kind: FieldKind, obj: object, path: string): Record<string, unknown> {
+  let keys: string[];
+  try {
+    keys = Object.keys(obj);
+  } catch (e) {
+    throw new FieldError(path, `could not be read (${thrownReason(e)})`);
+  }
+  if (keys.length > MAX_LIST_LENGTH) throw new FieldError(path, `more than ${MAX_LIST_LENGTH} entries (${keys.length})`);
+  const entries: Array<[string, unknown]> = [];
+  for (const k of keys) {
+    if (k === '') throw new FieldError(path, 'has an empty key');
+    entries.push([k, parseValue(kind, readOwn(obj, k, `${path}.${k}`), `${path}.${k}`)]);
+  }
+  // fromEntries defines own data properties, so a key such as "__proto__" is just a key.
+  return Object.fromEntries(entries);
+}
+
 function parseValue(kind: FieldKind, v: unknown, path: string): unknown {
   if (typeof kind === 'object' && !Array.isArray(kind)) {
     const compound = kind as Exclude<FieldKind, ScalarKind | readonly string[]>;
@@ -188,6 +211,7 @@ function parseValue(kind: FieldKind, v: unknown, path: string): unknown {
     if (v === undefined) throw new FieldError(path, 'missing');
     if ('nullable' in compound) return v === null ? null : parseValue(compound.nullable, v, path);
     if ('list' in compound) return parseList(compound, v, path);
+    if ('map' in compound) return parseMap(compound.map, asRecord(v, path), path);
     return parseShape(compound.object, asRecord(v, path), `${path}.`);
   }
   if (v === undefined) throw new FieldError(path, 'missing');
@@ -380,6 +404,53 @@ export const nodeDrainTargetEventSchemas = {
 // Actor inputs
 // ---------------------------------------------------------------------------------------------
 
+const VIEW_STATES = ['Alive', 'Draining', 'Stopping', 'Unknown'] as const;
+const DRAIN_TARGET = objectOf({ target: 'string', epoch: 'uint64' });
+const TARGET_OBSERVATION = objectOf({
+  view: VIEW_STATES,
+  drainingObserved: 'boolean',
+  stoppingObserved: 'boolean',
+  maintainersOnTarget: 'count',
+  operatorsInvolvingTarget: 'count',
+  changefeeds: listOf(
+    objectOf({
+      id: 'node',
+      replicating: 'boolean',
+      shouldRun: 'boolean',
+      drainProgress: nullable(objectOf({ target: 'string', epoch: 'uint64', dispatcherCount: 'count', inflightMoves: 'count' })),
+    }),
+  ),
+});
+const NODE_SET = listOf('node', { unique: true });
+
+/**
+ * Events of the coordinator's drain session (§2.5.5). The host builds them from what it holds under
+ * its lock (membership, views, counts) and from network reports; a malformed one is refused here.
+ */
+export const drainSessionEventSchemas = {
+  DRAIN_NODE: {
+    now: 'millis',
+    target: 'node',
+    cluster: objectOf({ aliveNodes: NODE_SET, initialized: 'boolean', drainProtocol: mapOf(nullable('count')) }),
+    observation: TARGET_OBSERVATION,
+    tso: nullable(objectOf({ physicalMs: 'uint64', logical: 'uint64' })),
+    wallClockNs: 'uint64',
+  },
+  NODE_HEARTBEAT: {
+    now: 'millis',
+    from: 'node',
+    nodeEpoch: 'uint64',
+    view: objectOf({ observed: 'boolean', nodeEpoch: 'uint64' }),
+    drainTarget: DRAIN_TARGET,
+    participant: 'boolean',
+    clearParticipants: NODE_SET,
+  },
+  BOOTSTRAP_RESPONSE: { now: 'millis', from: 'node', drainProtocolVersion: 'count', drainTarget: DRAIN_TARGET, participant: 'boolean', clearParticipants: NODE_SET },
+  NODE_REMOVED: { now: 'millis', node: 'node', observation: TARGET_OBSERVATION, aliveNodes: NODE_SET },
+  NODE_ADDED: { node: 'node' },
+  TICK: { now: 'millis', initialized: 'boolean', aliveNodes: NODE_SET, observation: TARGET_OBSERVATION },
+} as const satisfies EventSchemas;
+
 /** Every machine's input schema, keyed by machine ID. A machine without input takes `{}`. */
 export const inputSchemas = {
   addMaintainer: { changefeedId: 'node', dest: 'node', maintainerEpoch: 'uint64', checkpointTs: 'uint64', isNew: 'boolean' },
@@ -395,6 +466,7 @@ export const inputSchemas = {
   dispatcherQueue: {},
   quiesce: {},
   nodeDrainTarget: { coordinatorId: 'string', coordinatorVersion: 'uint64' },
+  drainSession: { resendIntervalMs: optional('millis') },
 } as const satisfies { readonly [machineId: string]: EventSchema };
 
 export type MachineId = keyof typeof inputSchemas;
@@ -414,6 +486,7 @@ export const eventSchemas = {
   dispatcherQueue: dispatcherQueueEventSchemas,
   quiesce: quiesceEventSchemas,
   nodeDrainTarget: nodeDrainTargetEventSchemas,
+  drainSession: drainSessionEventSchemas,
 } as const satisfies { readonly [K in MachineId]: EventSchemas };
 
 /** True when the boundary has schemas for the machine with this ID. */

@@ -61,6 +61,7 @@
  *   rebroadcasts to every alive sync node (the others already hold the same target and epoch).
  * - `schedulingFrozen` is computed when asked ({@link isSchedulingFrozen}), see gates.ts.
  */
+import { fromValidInput } from '../boundary.js';
 import { setup, assign, enqueueActions } from 'xstate';
 import type { Uint64 } from '../epoch.js';
 import type { NodeId } from '../protocol.js';
@@ -486,15 +487,15 @@ export const drainSessionMachine = setup({
 }).createMachine({
   id: 'drainSession',
   type: 'parallel',
-  context: ({ input }) => ({
+  context: fromValidInput('drainSession', (input) => ({
     session: null,
     clear: null,
     completed: null,
     gate: null,
     lastGeneratedDrainEpoch: 0n,
     maxObservedDrainEpoch: 0n,
-    resendIntervalMs: input?.resendIntervalMs ?? DRAIN_TARGET_RESEND_INTERVAL_MS,
-  }),
+    resendIntervalMs: input.resendIntervalMs ?? DRAIN_TARGET_RESEND_INTERVAL_MS,
+  })),
   states: {
     session: {
       initial: 'NoSession',

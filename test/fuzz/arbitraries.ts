@@ -64,6 +64,7 @@ const HOSTILE_SCALARS: unknown[] = [
 
 const isRecordKind = (k: FieldKind): k is { readonly object: EventSchema } => typeof k === 'object' && !Array.isArray(k) && 'object' in k;
 const isListKind = (k: FieldKind): k is { readonly list: FieldKind; readonly unique?: boolean } => typeof k === 'object' && !Array.isArray(k) && 'list' in k;
+const isMapKind = (k: FieldKind): k is { readonly map: FieldKind } => typeof k === 'object' && !Array.isArray(k) && 'map' in k;
 const isOptional = (k: FieldKind): k is { readonly optional: FieldKind } => typeof k === 'object' && !Array.isArray(k) && 'optional' in k;
 const isNullable = (k: FieldKind): k is { readonly nullable: FieldKind } => typeof k === 'object' && !Array.isArray(k) && 'nullable' in k;
 
@@ -143,6 +144,7 @@ function presentArb(kind: FieldKind, hostile: boolean): fc.Arbitrary<Built> {
   }
   if (isRecordKind(kind)) return recordArb(kind.object, { hostile });
   if (isListKind(kind)) return listArb(kind, hostile);
+  if (isMapKind(kind)) return mapArb(kind, hostile);
   const valid = validScalar(kind).map((raw) => ({ raw, verdict: scalarVerdict(kind, raw) }));
   if (!hostile) return valid;
   return fc.oneof(
@@ -167,6 +169,23 @@ function listArb(kind: { readonly list: FieldKind; readonly unique?: boolean }, 
   const lying = fc.constant<Built>({ raw: new Proxy(['n1'], { getOwnPropertyDescriptor: (t, k) => (k === 'length' ? { value: 2 ** 32 - 1, writable: true, configurable: false, enumerable: false } : Reflect.getOwnPropertyDescriptor(t, k)) }), verdict: INVALID });
   const notArrays = fc.constantFrom<unknown>('n1', { 0: 'n1', length: 1 }, null, 5).map((raw) => ({ raw, verdict: INVALID }));
   return fc.oneof({ weight: 8, arbitrary: arrays }, sparse, huge, lying, notArrays);
+}
+
+/** A record keyed by node IDs: valid when every key is non-empty and every value valid. */
+function mapArb(kind: { readonly map: FieldKind }, hostile: boolean): fc.Arbitrary<Built> {
+  const entries = fc.array(fc.tuple(hostile ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...IDS) }, fc.constant('')) : fc.constantFrom(...IDS), presentArb(kind.map, hostile)), {
+    maxLength: 4,
+  });
+  const maps = entries.map((es): Built => {
+    // Own data properties throughout, so an ID such as "__proto__" is a key like any other.
+    const unique = [...new Map(es)];
+    const raw = Object.fromEntries(unique.map(([k, b]) => [k, b.raw]));
+    if (unique.some(([k, b]) => k === '' || !b.verdict.ok)) return { raw, verdict: INVALID };
+    return { raw, verdict: ok(Object.fromEntries(unique.map(([k, b]) => [k, (b.verdict as { value: unknown }).value]))) };
+  });
+  if (!hostile) return maps.filter((b) => b.verdict.ok);
+  const notMaps = fc.constantFrom<unknown>('n1', ['n1'], null, 5).map((raw) => ({ raw, verdict: INVALID }));
+  return fc.oneof({ weight: 8, arbitrary: maps }, notMaps);
 }
 
 type Placement = 'own' | 'inherited' | 'getter';
