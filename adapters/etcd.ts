@@ -38,6 +38,7 @@ export interface EtcdKvOptions {
 const EQUAL = 0;
 const TARGET_CREATE = 1;
 const TARGET_MOD = 2;
+const TARGET_VALUE = 3;
 
 /**
  * True only when the error shows the request was never sent: grpc-js could not pick a connection
@@ -86,10 +87,16 @@ export class EtcdKv implements Kv {
   }
 
   async txn(compares: readonly KvCompare[], writes: readonly KvWrite[]): Promise<KvTxnResult> {
-    const compare: ICompare[] = compares.map((c) =>
+    const compare: ICompare[] = compares.flatMap((c): ICompare[] =>
       c.revision === null
-        ? { key: Buffer.from(c.key), result: EQUAL, target: TARGET_CREATE, create_revision: 0 }
-        : { key: Buffer.from(c.key), result: EQUAL, target: TARGET_MOD, mod_revision: c.revision.toString() },
+        ? [{ key: Buffer.from(c.key), result: EQUAL, target: TARGET_CREATE, create_revision: 0 }]
+        : [
+            { key: Buffer.from(c.key), result: EQUAL, target: TARGET_MOD, mod_revision: c.revision.toString() },
+            // Revisions recur after a restore from backup: the value must match as well.
+            ...(c.value === undefined
+              ? []
+              : [{ key: Buffer.from(c.key), result: EQUAL, target: TARGET_VALUE, value: Buffer.from(c.value) }]),
+          ],
     );
     const success: IRequestOp[] = writes.map((w) =>
       w.value === null

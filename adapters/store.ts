@@ -195,10 +195,11 @@ export class KvEpochStore implements EpochStore {
         cached = false;
         continue;
       }
-      const compares: KvCompare[] = [{ key: k.info, revision: infoEntry!.revision }];
+      // Revision and value: a recurring revision must not pass for the value it once had.
+      const compares: KvCompare[] = [{ key: k.info, revision: infoEntry!.revision, value: infoEntry!.value }];
       const writes: KvWrite[] = [{ key: k.info, value: encodeInfo(id, info) }];
       if (withStatus) {
-        compares.push({ key: k.status, revision: statusEntry!.revision });
+        compares.push({ key: k.status, revision: statusEntry!.revision, value: statusEntry!.value });
         writes.push({ key: k.status, value: encodeStatus(opts.status!) });
       }
       const r = await this.write(id, compares, writes);
@@ -226,7 +227,7 @@ export class KvEpochStore implements EpochStore {
       if (!seen) throw new NotFoundError(id, k.status);
       const status = decodeStatus(id, k.status, seen.value);
       if (status.progress === progress) return;
-      const r = await this.write(id, [{ key: k.status, revision: seen.revision }], [
+      const r = await this.write(id, [{ key: k.status, revision: seen.revision, value: seen.value }], [
         { key: k.status, value: encodeStatus({ ...status, progress }) },
       ]);
       if (r.ok) return;
