@@ -82,3 +82,26 @@ describe('§3.2 invariant I1: a recurring revision does not pass for the value i
     }
   });
 });
+
+describe('LMDB on a full disk (issue 9 item 3)', () => {
+  it('a file-size limit (ulimit -f, 2 MiB) makes writes fail: each failure is STORE_UNAVAILABLE not maybe-applied, the process survives every later write, and the stored epoch is the last acknowledged one', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dir = tmp();
+    const helper = join(import.meta.dirname, '..', 'helpers', 'lmdb-full-disk.ts');
+    // SIGXFSZ would end the process at the limit; ignored, the write fails with EFBIG instead.
+    const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 2048; exec "$0" --import tsx "$1" "$2"`, process.execPath, helper, join(dir, 's')], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failures = lines.filter((l) => l.error !== undefined);
+    expect(failures.length).toBeGreaterThan(0); // the limit was really reached
+    for (const f of failures) expect(f).toMatchObject({ error: 'STORE_UNAVAILABLE', maybeApplied: false });
+    const final = lines.at(-1)!;
+    expect(final.op).toBe('final');
+    expect(final.stored).toBe(final.acked);
+  }, 90_000);
+});
