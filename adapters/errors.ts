@@ -87,8 +87,10 @@ export class ValueTooLargeError extends StoreError {
   readonly key: string;
   readonly bytes: number;
   readonly limit: number;
+  /** Always false: refused before sending, or refused by the server before applying anything. */
+  readonly maybeApplied = false;
   constructor(changefeedId: string, key: string, bytes: number, limit: number) {
-    super('VALUE_TOO_LARGE', changefeedId, `write to ${key} is ${bytes} bytes (keys and values), over the ${limit}-byte limit`);
+    super('VALUE_TOO_LARGE', changefeedId, `write to ${key} is ${bytes} bytes (whole request), over the ${limit}-byte limit`);
     this.key = key;
     this.bytes = bytes;
     this.limit = limit;

@@ -46,3 +46,10 @@ export class KvUnavailable extends Error {
     super(cause instanceof Error ? cause.message : String(cause));
   }
 }
+
+/** Thrown by a Kv when the server refused a request as too large: nothing was applied. */
+export class KvTooLarge extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}

@@ -3,7 +3,7 @@
  * I1, spec §3.2), LMDB survives a full map (item 3), etcd's whole-request size limit and error
  * classification (item 7). Each test failed on the code before its fix.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,8 @@ import {
   type ChangefeedInfo,
   type ChangefeedStatus,
 } from '../../adapters/index.js';
-import { LmdbKv, REVISION_KEY } from '../../adapters/lmdb.js';
+import { REVISION_KEY } from '../../adapters/lmdb.js';
+import { CACHE_MAX_KEYS, CACHE_MAX_VALUE_BYTES } from '../../adapters/store.js';
 import { EtcdServer, etcdAvailable } from '../helpers/etcd.js';
 
 const info = (epoch: bigint, config: unknown = {}): ChangefeedInfo => ({ epoch, state: 'normal', error: null, config });
@@ -104,4 +105,76 @@ describe('LMDB on a full disk (issue 9 item 3)', () => {
     expect(final.op).toBe('final');
     expect(final.stored).toBe(final.acked);
   }, 90_000);
+});
+
+describe.skipIf(!etcdAvailable)('etcd request size and error classification (issue 9 item 7)', () => {
+  let etcd: EtcdServer;
+  const stores: EtcdEpochStore[] = [];
+  const connect = (maxValueBytes?: number, hosts = etcd.endpoint) => {
+    const s = EtcdEpochStore.connect({
+      hosts,
+      callTimeoutMs: 3000,
+      layout: { prefix: `/t${stores.length}` },
+      policy: { casDelayMs: 1, ...(maxValueBytes ? { maxValueBytes } : {}) },
+    });
+    stores.push(s);
+    return s;
+  };
+  beforeAll(async () => {
+    etcd = await EtcdServer.start();
+  }, 30_000);
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    await etcd?.stop();
+  });
+
+  /** A config padding that brings the info's key + value to `bytes`. */
+  const paddedInfo = (s: EtcdEpochStore, id: string, bytes: number): ChangefeedInfo => {
+    const bare = Buffer.byteLength(s.keys(id).info) + Buffer.byteLength(JSON.stringify({ epoch: '1', state: 'normal', error: null, config: { pad: '' } }));
+    return info(1n, { pad: 'p'.repeat(bytes - bare - 64) });
+  };
+
+  it('a write within 200 bytes of the 1.5 MiB limit is refused before sending (whole request counted), nothing written', async () => {
+    const s = connect();
+    const limit = s.policy.maxValueBytes;
+    // Info value alone below the limit; with the status, compares and framing, over it.
+    const big = paddedInfo(s, 'near', limit - 200);
+    const e = await s.create('near', big, status).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ValueTooLargeError);
+    expect((e as ValueTooLargeError).maybeApplied).toBe(false);
+    await expect(s.get('near')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('etcd’s own “request is too large” is a ValueTooLargeError with maybeApplied false, not STORE_UNAVAILABLE', async () => {
+    // The client's own limit raised above etcd's, so the request reaches etcd and etcd refuses it.
+    const s = connect(8 * 1024 * 1024);
+    const e = await s.create('huge', paddedInfo(s, 'huge', 1_700_000), status).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ValueTooLargeError);
+    expect((e as ValueTooLargeError).maybeApplied).toBe(false);
+    await expect(connect().get('huge')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a host name that does not resolve fails as STORE_UNAVAILABLE with maybeApplied false (the write never left)', async () => {
+    const s = connect(undefined, 'no-such-host.invalid:2379');
+    const e = await s.create('dns', info(1n), status).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(StoreUnavailableError);
+    expect((e as StoreUnavailableError).maybeApplied).toBe(false);
+  }, 20_000);
+});
+
+describe('the revision cache is bounded (issue 9 item 2)', () => {
+  it('writes to more changefeeds than the bound keep at most CACHE_MAX_KEYS entries; a get() sweep adds none; large values are not kept', async () => {
+    const s = new MemoryEpochStore();
+    const n = CACHE_MAX_KEYS / 2 + 50; // two keys per changefeed: over the bound
+    for (let i = 0; i < n; i++) await s.create(`cf${i}`, info(1n), status);
+    expect(s.cachedKeys).toBe(CACHE_MAX_KEYS);
+    const other = new MemoryEpochStore(s.memory);
+    for (let i = 0; i < n; i++) await other.get(`cf${i}`);
+    expect(other.cachedKeys).toBe(0);
+    await other.create('big', info(1n, { pad: 'x'.repeat(CACHE_MAX_VALUE_BYTES) }), status);
+    expect(other.cachedKeys).toBe(1); // the status only
+    // The bump still works from a cold start and caches what the next bump compares.
+    expect((await other.bumpEpoch('cf0', 5n)).value.epoch).toBe(5n);
+    expect(other.cachedKeys).toBe(2);
+  });
 });
