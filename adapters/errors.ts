@@ -108,6 +108,18 @@ export class InvalidChangefeedIdError extends StoreError {
   }
 }
 
+/**
+ * A record the store could not read back (bad state, progress or error shape, a config that is not
+ * plain JSON): refused before anything is written (issue 9 item 6).
+ */
+export class InvalidRecordError extends StoreError {
+  readonly field: string;
+  constructor(changefeedId: string, field: string, reason: string) {
+    super('INVALID_RECORD', changefeedId, `invalid ${field} for ${changefeedId}: ${reason}`);
+    this.field = field;
+  }
+}
+
 /** The store specification (`memory`, `lmdb:PATH`, `etcd://HOST:PORT[/prefix]`) is malformed. */
 export class StoreSpecError extends OpchartsError {
   constructor(spec: string, reason: string) {

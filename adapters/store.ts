@@ -19,6 +19,7 @@ import type { Progress } from '../machines/protocol.js';
 import {
   AlreadyExistsError,
   CasExhaustedError,
+  InvalidRecordError,
   NotFoundError,
   StoreEpochOverflowError,
   StoreUnavailableError,
@@ -28,6 +29,10 @@ import { KvTooLarge, KvUnavailable, type Kv, type KvCompare, type KvEntry, type 
 import {
   DEFAULT_LAYOUT,
   checkChangefeedId,
+  checkProgress,
+  checkRunningError,
+  checkState,
+  checkStatus,
   decodeInfo,
   decodeStatus,
   encodeInfo,
@@ -183,7 +188,7 @@ export class KvEpochStore implements EpochStore {
       ],
       [
         { key: k.info, value: encodeInfo(id, info) },
-        { key: k.status, value: encodeStatus(status) },
+        { key: k.status, value: encodeStatus(status, id) },
       ],
     );
     if (!r.ok) throw new AlreadyExistsError(id);
@@ -199,6 +204,11 @@ export class KvEpochStore implements EpochStore {
   async bumpEpoch(id: string, candidate: bigint, opts: BumpOptions = {}): Promise<Versioned<ChangefeedInfo>> {
     assertUint64(candidate, 'candidate');
     const k = this.keys(id);
+    // Options checked before anything is read or written (issue 9 item 6).
+    if (typeof opts !== 'object' || opts === null) throw new InvalidRecordError(id, 'options', 'expected an object');
+    if (opts.state !== undefined) checkState(id, opts.state);
+    if (opts.error !== undefined) checkRunningError(id, opts.error);
+    if (opts.status !== undefined) checkStatus(id, opts.status);
     const withStatus = opts.status !== undefined;
     const keys = withStatus ? [k.info, k.status] : [k.info];
     // A cached start is a guess: a lost compare on it costs no attempt and no pause, and any
@@ -238,7 +248,7 @@ export class KvEpochStore implements EpochStore {
       const writes: KvWrite[] = [{ key: k.info, value: encodeInfo(id, info) }];
       if (withStatus) {
         compares.push({ key: k.status, revision: statusEntry!.revision, ...proof(statusEntry!) });
-        writes.push({ key: k.status, value: encodeStatus(opts.status!) });
+        writes.push({ key: k.status, value: encodeStatus(opts.status!, id) });
       }
       const r = await this.write(id, compares, writes);
       if (r.ok) return { value: info, revision: r.revision };
@@ -259,6 +269,7 @@ export class KvEpochStore implements EpochStore {
 
   async setProgress(id: string, progress: Progress): Promise<void> {
     const k = this.keys(id);
+    checkProgress(id, progress);
     // Fresh, not cached: "already there" must be true of the store, not of a stale copy.
     let [seen] = await this.read(id, [k.status], false);
     for (let attempt = 1; ; attempt++) {
@@ -266,7 +277,7 @@ export class KvEpochStore implements EpochStore {
       const status = decodeStatus(id, k.status, seen.value);
       if (status.progress === progress) return;
       const r = await this.write(id, [{ key: k.status, revision: seen.revision }], [
-        { key: k.status, value: encodeStatus({ ...status, progress }) },
+        { key: k.status, value: encodeStatus({ ...status, progress }, id) },
       ]);
       if (r.ok) return;
       if (attempt >= this.policy.casAttempts) throw new CasExhaustedError(id, 'set changefeed progress', attempt);
@@ -279,7 +290,7 @@ export class KvEpochStore implements EpochStore {
     const k = this.keys(id);
     await this.write(id, [], [
       { key: k.info, value: encodeInfo(id, info) },
-      { key: k.status, value: encodeStatus(status) },
+      { key: k.status, value: encodeStatus(status, id) },
     ]);
   }
 
@@ -289,7 +300,7 @@ export class KvEpochStore implements EpochStore {
     if (!rec.status) throw new NotFoundError(id, k.status);
     await this.write(id, [], [
       { key: k.info, value: encodeInfo(id, { ...rec.info.value, state: 'stopped' }) },
-      { key: k.status, value: encodeStatus({ ...rec.status.value, progress: 'Stopping' }) },
+      { key: k.status, value: encodeStatus({ ...rec.status.value, progress: 'Stopping' }, id) },
     ]);
   }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   CorruptRecordError,
   EtcdEpochStore,
+  InvalidRecordError,
   LmdbEpochStore,
   MemoryEpochStore,
   StoreUnavailableError,
@@ -176,5 +177,52 @@ describe('the revision cache is bounded (issue 9 item 2)', () => {
     // The bump still works from a cold start and caches what the next bump compares.
     expect((await other.bumpEpoch('cf0', 5n)).value.epoch).toBe(5n);
     expect(other.cachedKeys).toBe(2);
+  });
+});
+
+describe('records are validated before they are written (issue 9 item 6)', () => {
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  const badInfos: Array<[string, unknown]> = [
+    ['state bogus', { ...info(1n), state: 'bogus' }],
+    ['error {code:1}', { ...info(1n), error: { code: 1, message: 'm' } }],
+    ['bigint config', info(1n, { n: 1n })],
+    ['circular config', info(1n, circular)],
+    ['epoch as number', { ...info(1n), epoch: 5 }],
+    ['negative epoch', info(-1n)],
+  ];
+  const badStatuses: Array<[string, unknown]> = [
+    ['progress Bogus', { checkpointTs: 1n, progress: 'Bogus' }],
+    ['missing progress', { checkpointTs: 1n }],
+    ['progress toString', { checkpointTs: 1n, progress: 'toString' }],
+    ['checkpoint as string', { checkpointTs: '1', progress: 'None' }],
+  ];
+  it.each(badInfos)('create/update with %s: InvalidRecordError, nothing written', async (_, bad) => {
+    const s = new MemoryEpochStore();
+    await s.create('ok', info(1n), status);
+    const before = [s.memory.raw(s.keys('ok').info), s.memory.raw(s.keys('ok').status)];
+    await expect(s.create('cf', bad as ChangefeedInfo, status)).rejects.toBeInstanceOf(InvalidRecordError);
+    await expect(s.update('ok', bad as ChangefeedInfo, status)).rejects.toBeInstanceOf(InvalidRecordError);
+    expect(s.memory.raw(s.keys('cf').info)).toBeUndefined();
+    expect([s.memory.raw(s.keys('ok').info), s.memory.raw(s.keys('ok').status)]).toEqual(before);
+  });
+  it.each(badStatuses)('create/update/setProgress/bump with %s: InvalidRecordError, nothing written', async (_, bad) => {
+    const s = new MemoryEpochStore();
+    await s.create('ok', info(1n), status);
+    const before = [s.memory.raw(s.keys('ok').info), s.memory.raw(s.keys('ok').status)];
+    await expect(s.create('cf', info(1n), bad as ChangefeedStatus)).rejects.toBeInstanceOf(InvalidRecordError);
+    await expect(s.update('ok', info(1n), bad as ChangefeedStatus)).rejects.toBeInstanceOf(InvalidRecordError);
+    await expect(s.bumpEpoch('ok', 9n, { status: bad as ChangefeedStatus })).rejects.toBeInstanceOf(InvalidRecordError);
+    const progress = (bad as { progress?: unknown }).progress;
+    if (progress !== 'None') await expect(s.setProgress('ok', progress as 'None')).rejects.toBeInstanceOf(InvalidRecordError);
+    expect(s.memory.raw(s.keys('cf').info)).toBeUndefined();
+    expect([s.memory.raw(s.keys('ok').info), s.memory.raw(s.keys('ok').status)]).toEqual(before);
+  });
+  it('bumpEpoch with state "bogus" or error {code:1}: InvalidRecordError, epoch unchanged', async () => {
+    const s = new MemoryEpochStore();
+    await s.create('ok', info(1n), status);
+    await expect(s.bumpEpoch('ok', 9n, { state: 'bogus' as 'normal' })).rejects.toBeInstanceOf(InvalidRecordError);
+    await expect(s.bumpEpoch('ok', 9n, { error: { code: 1 } as never })).rejects.toBeInstanceOf(InvalidRecordError);
+    expect((await s.get('ok')).info.value.epoch).toBe(1n);
   });
 });
