@@ -126,3 +126,15 @@ export class StoreSpecError extends OpchartsError {
     super('STORE_SPEC', `bad epoch store "${spec}": ${reason}`);
   }
 }
+
+/**
+ * The LMDB store cannot be opened at this location (permissions, not a directory, a device or
+ * pseudo file system, a truncated data file): refused at open, never a hang (issue 9 item 4).
+ */
+export class StoreLocationError extends OpchartsError {
+  readonly path: string;
+  constructor(path: string, reason: string) {
+    super('STORE_LOCATION', `cannot open the epoch store at ${JSON.stringify(path)}: ${reason}`);
+    this.path = path;
+  }
+}

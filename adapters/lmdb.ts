@@ -15,10 +15,11 @@
  * exactly the JSON text of the codec (spec §3.1 layout, uint64 fields as decimal strings).
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { KvUnavailable, type Kv, type KvCompare, type KvEntry, type KvTxnResult, type KvWrite } from './kv.js';
 import { KvEpochStore } from './store.js';
-import { CorruptRecordError } from './errors.js';
+import { CorruptRecordError, StoreLocationError } from './errors.js';
 import type { CasPolicy } from './types.js';
 import type { KeyLayout } from './codec.js';
 
@@ -27,17 +28,50 @@ export const DEFAULT_LMDB_PATH = '.opcharts/store';
 /** The store-wide revision counter; outside any changefeed key (those start with the prefix). */
 const REVISION_KEY = '\u0000revision';
 
+/**
+ * Refuses locations LMDB cannot hold a store on before touching them: a NUL byte, and pseudo or
+ * device file systems (/proc, /sys, /dev), where mkdir or mmap hang or fail untyped (issue 9
+ * item 4).
+ */
+function checkLocation(path: string): void {
+  if (typeof path !== 'string' || path.trim() === '') throw new StoreLocationError(String(path), 'empty path');
+  if (path.includes('\0')) throw new StoreLocationError(path.replace(/\0/g, '\\0'), 'NUL byte in the path');
+  const abs = resolve(path);
+  if (/^\/(proc|sys|dev)(\/|$)/.test(abs)) throw new StoreLocationError(path, `${abs} is on a pseudo or device file system`);
+}
+
+/**
+ * LMDB maps data.mdb and trusts it: a file cut short makes the first read fault (SIGBUS/SIGSEGV
+ * kills the process). Refuse the shapes a whole file never has: shorter than its two meta pages,
+ * or not a whole number of pages. A file cut at a page boundary past the meta pages is not caught
+ * (adapters/README.md, limits).
+ */
+function checkDataFile(dir: string): void {
+  let size: number;
+  try {
+    size = statSync(join(dir, 'data.mdb')).size;
+  } catch {
+    return; // absent: a new store
+  }
+  const page = 4096;
+  if (size < 2 * page || size % page !== 0) throw new Error(`data.mdb is ${size} bytes: truncated (not whole ${page}-byte pages)`);
+}
+
 export class LmdbKv implements Kv {
   private readonly root: RootDatabase;
   private readonly db: Database<string, string>;
 
   constructor(readonly path: string = DEFAULT_LMDB_PATH) {
+    checkLocation(path);
     try {
       mkdirSync(path, { recursive: true });
+      if (!statSync(path).isDirectory()) throw new Error('not a directory');
+      checkDataFile(path);
       this.root = open({ path, compression: false });
       this.db = this.root.openDB<string, string>({ name: 'epochs', encoding: 'string', useVersions: true });
     } catch (e) {
-      throw new KvUnavailable(false, e);
+      const err = e as NodeJS.ErrnoException;
+      throw new StoreLocationError(path, err.code ? `${err.code}: ${err.message}` : String(err.message ?? e));
     }
   }
 

@@ -4,7 +4,7 @@
  * classification (item 7). Each test failed on the code before its fix.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,11 +13,15 @@ import {
   InvalidRecordError,
   LmdbEpochStore,
   MemoryEpochStore,
+  StoreLocationError,
+  StoreSpecError,
   StoreUnavailableError,
+  openEpochStore,
   ValueTooLargeError,
   type ChangefeedInfo,
   type ChangefeedStatus,
 } from '../../adapters/index.js';
+import { OpchartsError } from '../../machines/errors.js';
 import { REVISION_KEY } from '../../adapters/lmdb.js';
 import { CACHE_MAX_KEYS, CACHE_MAX_VALUE_BYTES } from '../../adapters/store.js';
 import { EtcdServer, etcdAvailable } from '../helpers/etcd.js';
@@ -224,5 +228,57 @@ describe('records are validated before they are written (issue 9 item 6)', () =>
     await expect(s.bumpEpoch('ok', 9n, { state: 'bogus' as 'normal' })).rejects.toBeInstanceOf(InvalidRecordError);
     await expect(s.bumpEpoch('ok', 9n, { error: { code: 1 } as never })).rejects.toBeInstanceOf(InvalidRecordError);
     expect((await s.get('ok')).info.value.epoch).toBe(1n);
+  });
+});
+
+describe('store specs and locations (issue 9 items 4, 8)', () => {
+  it.each([
+    'etcd://h:99999',
+    'etcd://h:0',
+    'etcd://a:1/../x',
+    'etcd://a:1/p/./q',
+    'etcd://a:1/p\u0000x',
+    'etcd://a:1,',
+    'etcd://-bad-:1',
+    'etcd://a:1//x',
+    'lmdb: ',
+    'lmdb:',
+    'lmdb:a\u0000b',
+    'lmdb: x',
+    'bogus',
+    '',
+  ])('%j is a StoreSpecError', (spec) => {
+    expect(() => openEpochStore(spec)).toThrow(StoreSpecError);
+  });
+  it.each([[null], [42], [{}], [['memory']]])('a non-string spec (%j) is a StoreSpecError', (spec) => {
+    expect(() => openEpochStore(spec as unknown as string)).toThrow(StoreSpecError);
+  });
+  it('etcd://h:65535/a/b is accepted with prefix /a/b (nothing contacted until used)', async () => {
+    const s = openEpochStore('etcd://h:65535/a/b');
+    expect(s.layout.prefix).toBe('/a/b');
+    await s.close();
+  });
+
+  it.each(['/proc/x/y', '/dev/null', '/sys/x'])('lmdb:%s fails at once with StoreLocationError', (path) => {
+    expect(() => openEpochStore(`lmdb:${path}`)).toThrow(StoreLocationError);
+  });
+  it('a path under a regular file (ENOTDIR) and a truncated data.mdb are StoreLocationError', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'file'), 'x');
+    expect(() => openEpochStore(`lmdb:${join(dir, 'file', 'sub')}`)).toThrow(StoreLocationError);
+    expect(() => openEpochStore(`lmdb:${join(dir, 'file')}`)).toThrow(StoreLocationError);
+    const store = join(dir, 'store');
+    const s = openEpochStore(`lmdb:${store}`);
+    await s.create('cf', info(1n), status);
+    await s.close();
+    truncateSync(join(store, 'data.mdb'), 100);
+    let caught: unknown;
+    try {
+      const again = openEpochStore(`lmdb:${store}`);
+      await again.get('cf').finally(() => again.close());
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(OpchartsError);
   });
 });
