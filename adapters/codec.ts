@@ -103,10 +103,65 @@ export function encodeStatus(status: ChangefeedStatus, id = ''): string {
   return JSON.stringify({ 'checkpoint-ts': formatUint64(status.checkpointTs), progress: PROGRESS_CODE[status.progress] });
 }
 
+/**
+ * TiCDC writes its uint64 fields (`epoch`, `checkpoint-ts`) as JSON numbers (Go's encoding/json),
+ * which JSON.parse would round past 2^53. Before parsing, a top-level number literal of one of
+ * `fields` is quoted, so its exact digits reach parseUint64 (which still refuses fractions,
+ * exponents, signs and values over 2^64-1). Only the top level is touched: a nested "epoch"
+ * inside the config stays as it is. Malformed text is left for JSON.parse to refuse.
+ */
+export function quoteTopLevelNumbers(text: string, fields: ReadonlySet<string>): string {
+  let out = '';
+  let depth = 0;
+  let last = 0;
+  let pendingKey: string | undefined; // a depth-1 key whose value comes next
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        try {
+          pendingKey = JSON.parse(text.slice(i, j + 1)) as string;
+        } catch {
+          return text;
+        }
+        expectKey = false;
+      }
+      i = j;
+      continue;
+    }
+    if (c === '{' || c === '[') {
+      depth++;
+      expectKey = c === '{' && depth === 1;
+      pendingKey = undefined;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+      pendingKey = undefined;
+    } else if (c === ':' && depth === 1 && pendingKey !== undefined) {
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j]!)) j++;
+      const m = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(j, j + 400));
+      if (m && fields.has(pendingKey)) {
+        out += text.slice(last, j) + JSON.stringify(m[0]);
+        last = j + m[0].length;
+        i = last - 1;
+      }
+      pendingKey = undefined;
+    }
+  }
+  return out + text.slice(last);
+}
+
+const UINT64_FIELDS = new Set(['epoch', 'checkpoint-ts']);
+
 function parseJson(id: string, key: string, text: string): Record<string, unknown> {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = JSON.parse(quoteTopLevelNumbers(text, UINT64_FIELDS));
   } catch (e) {
     throw new CorruptRecordError(id, key, `not JSON (${(e as Error).message})`);
   }

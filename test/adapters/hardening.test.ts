@@ -282,3 +282,34 @@ describe('store specs and locations (issue 9 items 4, 8)', () => {
     expect(caught).toBeInstanceOf(OpchartsError);
   });
 });
+
+describe('§3.1 TiCDC’s own record encoding is read exactly (issue 9 item 9)', () => {
+  // The shape TiCDC's ChangeFeedInfo / ChangeFeedStatus marshal to (Go encoding/json: uint64 as numbers).
+  const ticdcInfo = (epoch: string, state: string) =>
+    `{"upstream-id":7,"namespace":"default","changefeed-id":"cf","sink-uri":"blackhole://","create-time":"2026-11-23T00:00:00Z",` +
+    `"start-ts":449000000000000000,"target-ts":0,"admin-job-type":0,"sort-engine":"unified","sort-dir":"",` +
+    `"config":{"epoch":12345678901234567890,"nested":{"epoch":1}},"state":"${state}","error":null,` +
+    `"warning":null,"creator-version":"v9.0.0","epoch":${epoch},"keyspace-id":0}`;
+  it.each([
+    ['18446744073709551615', 'normal'],
+    ['9007199254740993', 'pending'], // 2^53+1: a float would round it
+    ['0', 'warning'],
+  ])('epoch %s (a JSON number), state %s', async (epoch, state) => {
+    const s = new MemoryEpochStore();
+    s.memory.setRaw(s.keys('cf').info, ticdcInfo(epoch, state));
+    s.memory.setRaw(s.keys('cf').status, '{"checkpoint-ts":449000000000000001,"progress":1,"min-table-barrier-ts":0,"admin-job-type":0}');
+    const rec = await s.get('cf');
+    expect(rec.info.value.epoch).toBe(BigInt(epoch));
+    expect(rec.info.value.state).toBe(state);
+    expect(rec.status!.value).toEqual({ checkpointTs: 449000000000000001n, progress: 'None' });
+    // The config keeps TiCDC's own fields; a nested "epoch" is not the changefeed epoch.
+    expect((rec.info.value.config as { nested: { epoch: number } }).nested.epoch).toBe(1);
+  });
+  it('a TiCDC epoch 2^64 or fractional is still CORRUPT_RECORD', async () => {
+    const s = new MemoryEpochStore();
+    for (const epoch of ['18446744073709551616', '1.5', '-1', '1e3']) {
+      s.memory.setRaw(s.keys('cf').info, ticdcInfo(epoch, 'normal'));
+      await expect(s.get('cf')).rejects.toBeInstanceOf(CorruptRecordError);
+    }
+  });
+});
