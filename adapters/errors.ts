@@ -87,8 +87,10 @@ export class ValueTooLargeError extends StoreError {
   readonly key: string;
   readonly bytes: number;
   readonly limit: number;
+  /** Always false: refused before sending, or refused by the server before applying anything. */
+  readonly maybeApplied = false;
   constructor(changefeedId: string, key: string, bytes: number, limit: number) {
-    super('VALUE_TOO_LARGE', changefeedId, `write to ${key} is ${bytes} bytes (keys and values), over the ${limit}-byte limit`);
+    super('VALUE_TOO_LARGE', changefeedId, `write to ${key} is ${bytes} bytes (whole request), over the ${limit}-byte limit`);
     this.key = key;
     this.bytes = bytes;
     this.limit = limit;
@@ -106,9 +108,33 @@ export class InvalidChangefeedIdError extends StoreError {
   }
 }
 
+/**
+ * A record the store could not read back (bad state, progress or error shape, a config that is not
+ * plain JSON): refused before anything is written (issue 9 item 6).
+ */
+export class InvalidRecordError extends StoreError {
+  readonly field: string;
+  constructor(changefeedId: string, field: string, reason: string) {
+    super('INVALID_RECORD', changefeedId, `invalid ${field} for ${changefeedId}: ${reason}`);
+    this.field = field;
+  }
+}
+
 /** The store specification (`memory`, `lmdb:PATH`, `etcd://HOST:PORT[/prefix]`) is malformed. */
 export class StoreSpecError extends OpchartsError {
   constructor(spec: string, reason: string) {
     super('STORE_SPEC', `bad epoch store "${spec}": ${reason}`);
+  }
+}
+
+/**
+ * The LMDB store cannot be opened at this location (permissions, not a directory, a device or
+ * pseudo file system, a truncated data file): refused at open, never a hang (issue 9 item 4).
+ */
+export class StoreLocationError extends OpchartsError {
+  readonly path: string;
+  constructor(path: string, reason: string) {
+    super('STORE_LOCATION', `cannot open the epoch store at ${JSON.stringify(path)}: ${reason}`);
+    this.path = path;
   }
 }

@@ -21,7 +21,7 @@
  */
 import { Etcd3, type IOptions, type ICompare, type IRequestOp, type IResponseOp, type IKeyValue } from 'etcd3';
 import { noop } from 'cockatiel';
-import { KvUnavailable, type Kv, type KvCompare, type KvEntry, type KvTxnResult, type KvWrite } from './kv.js';
+import { KvTooLarge, KvUnavailable, type Kv, type KvCompare, type KvEntry, type KvTxnResult, type KvWrite } from './kv.js';
 import { KvEpochStore } from './store.js';
 import type { CasPolicy } from './types.js';
 import type { KeyLayout } from './codec.js';
@@ -38,6 +38,7 @@ export interface EtcdKvOptions {
 const EQUAL = 0;
 const TARGET_CREATE = 1;
 const TARGET_MOD = 2;
+const TARGET_VALUE = 3;
 
 /**
  * True only when the error shows the request was never sent: grpc-js could not pick a connection
@@ -46,7 +47,16 @@ const TARGET_MOD = 2;
  */
 export function provablyNotSent(e: unknown): boolean {
   const m = e instanceof Error ? e.message : String(e);
-  return /No connection established|ECONNREFUSED|Waiting for LB pick|Failed to connect/i.test(m);
+  // DNS failures (ENOTFOUND, grpc's "Name resolution failed") never leave the client either.
+  return /No connection established|ECONNREFUSED|Waiting for LB pick|Failed to connect|ENOTFOUND|EAI_AGAIN|Name resolution failed|DNS resolution failed/i.test(
+    m,
+  );
+}
+
+/** etcd refused the request as over `--max-request-bytes` (or gRPC's message limit): not applied. */
+export function refusedAsTooLarge(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e);
+  return /request is too large|RESOURCE_EXHAUSTED|larger than max/i.test(m);
 }
 
 export class EtcdKv implements Kv {
@@ -86,10 +96,16 @@ export class EtcdKv implements Kv {
   }
 
   async txn(compares: readonly KvCompare[], writes: readonly KvWrite[]): Promise<KvTxnResult> {
-    const compare: ICompare[] = compares.map((c) =>
+    const compare: ICompare[] = compares.flatMap((c): ICompare[] =>
       c.revision === null
-        ? { key: Buffer.from(c.key), result: EQUAL, target: TARGET_CREATE, create_revision: 0 }
-        : { key: Buffer.from(c.key), result: EQUAL, target: TARGET_MOD, mod_revision: c.revision.toString() },
+        ? [{ key: Buffer.from(c.key), result: EQUAL, target: TARGET_CREATE, create_revision: 0 }]
+        : [
+            { key: Buffer.from(c.key), result: EQUAL, target: TARGET_MOD, mod_revision: c.revision.toString() },
+            // Revisions recur after a restore from backup: the value must match as well.
+            ...(c.value === undefined
+              ? []
+              : [{ key: Buffer.from(c.key), result: EQUAL, target: TARGET_VALUE, value: Buffer.from(c.value) }]),
+          ],
     );
     const success: IRequestOp[] = writes.map((w) =>
       w.value === null
@@ -100,6 +116,7 @@ export class EtcdKv implements Kv {
     try {
       res = await this.exec(compare, success, compares.map((c) => this.range(c.key)));
     } catch (e) {
+      if (refusedAsTooLarge(e)) throw new KvTooLarge(e);
       throw new KvUnavailable(!provablyNotSent(e), e);
     }
     if (res.succeeded) return { ok: true, revision: BigInt(res.header.revision) };

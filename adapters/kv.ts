@@ -9,10 +9,15 @@ export interface KvEntry {
   revision: bigint;
 }
 
-/** `revision: null` compares "the key is absent". */
+/**
+ * `revision: null` compares "the key is absent". With a revision, `value` (when given) must match
+ * too: revisions can recur (an etcd data directory restored from a backup, an LMDB counter moved
+ * back), so a remembered revision alone does not prove the stored value (issue 9 item 1).
+ */
 export interface KvCompare {
   key: string;
   revision: bigint | null;
+  value?: string;
 }
 
 /** `value: null` deletes the key. */
@@ -38,6 +43,13 @@ export class KvUnavailable extends Error {
     readonly maybeApplied: boolean,
     override readonly cause: unknown,
   ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/** Thrown by a Kv when the server refused a request as too large: nothing was applied. */
+export class KvTooLarge extends Error {
+  constructor(override readonly cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause));
   }
 }

@@ -1,10 +1,10 @@
 /**
  * Embedded epoch store on LMDB (lmdb-js), the default (`.opcharts/store`).
  *
- * CAS through LMDB's versioned conditional writes: the database is opened with `useVersions`, each
- * entry carries its revision as its version, and a transaction's compares are `ifVersion(key,
- * revision)` (or `ifNoExists(key)` for "absent", as etcd's `create_revision == 0`) wrapped around
- * the writes. They run inside one LMDB write transaction, which LMDB admits one at a time across
+ * CAS inside one LMDB write transaction: the database is opened with `useVersions`, each entry
+ * carries its revision as its version, and each compare checks the version and the value (or
+ * absence, as etcd's `create_revision == 0`) before the writes. They run inside one LMDB write
+ * transaction, which LMDB admits one at a time across
  * every process that opens the file, so the compares and the writes are atomic together and safe
  * with several processes on one file; a failed compare reads the current entries in the same
  * transaction (etcd's else-branch).
@@ -15,27 +15,63 @@
  * exactly the JSON text of the codec (spec §3.1 layout, uint64 fields as decimal strings).
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { KvUnavailable, type Kv, type KvCompare, type KvEntry, type KvTxnResult, type KvWrite } from './kv.js';
 import { KvEpochStore } from './store.js';
+import { CorruptRecordError, StoreLocationError } from './errors.js';
 import type { CasPolicy } from './types.js';
 import type { KeyLayout } from './codec.js';
 
+export { REVISION_KEY };
 export const DEFAULT_LMDB_PATH = '.opcharts/store';
 /** The store-wide revision counter; outside any changefeed key (those start with the prefix). */
 const REVISION_KEY = '\u0000revision';
+
+/**
+ * Refuses locations LMDB cannot hold a store on before touching them: a NUL byte, and pseudo or
+ * device file systems (/proc, /sys, /dev), where mkdir or mmap hang or fail untyped (issue 9
+ * item 4).
+ */
+function checkLocation(path: string): void {
+  if (typeof path !== 'string' || path.trim() === '') throw new StoreLocationError(String(path), 'empty path');
+  if (path.includes('\0')) throw new StoreLocationError(path.replace(/\0/g, '\\0'), 'NUL byte in the path');
+  const abs = resolve(path);
+  if (/^\/(proc|sys|dev)(\/|$)/.test(abs)) throw new StoreLocationError(path, `${abs} is on a pseudo or device file system`);
+}
+
+/**
+ * LMDB maps data.mdb and trusts it: a file cut short makes the first read fault (SIGBUS/SIGSEGV
+ * kills the process). Refuse the shapes a whole file never has: shorter than its two meta pages,
+ * or not a whole number of pages. A file cut at a page boundary past the meta pages is not caught
+ * (adapters/README.md, limits).
+ */
+function checkDataFile(dir: string): void {
+  let size: number;
+  try {
+    size = statSync(join(dir, 'data.mdb')).size;
+  } catch {
+    return; // absent: a new store
+  }
+  const page = 4096;
+  if (size < 2 * page || size % page !== 0) throw new Error(`data.mdb is ${size} bytes: truncated (not whole ${page}-byte pages)`);
+}
 
 export class LmdbKv implements Kv {
   private readonly root: RootDatabase;
   private readonly db: Database<string, string>;
 
   constructor(readonly path: string = DEFAULT_LMDB_PATH) {
+    checkLocation(path);
     try {
       mkdirSync(path, { recursive: true });
+      if (!statSync(path).isDirectory()) throw new Error('not a directory');
+      checkDataFile(path);
       this.root = open({ path, compression: false });
       this.db = this.root.openDB<string, string>({ name: 'epochs', encoding: 'string', useVersions: true });
     } catch (e) {
-      throw new KvUnavailable(false, e);
+      const err = e as NodeJS.ErrnoException;
+      throw new StoreLocationError(path, err.code ? `${err.code}: ${err.message}` : String(err.message ?? e));
     }
   }
 
@@ -56,37 +92,51 @@ export class LmdbKv implements Kv {
     }
   }
 
-  /** Inside a write transaction: the next store-wide revision, persisted with it. */
-  private nextRevision(): bigint {
-    const revision = BigInt(this.db.get(REVISION_KEY) ?? '0') + 1n;
+  /**
+   * Inside a write transaction: the next store-wide revision, persisted with it. It never moves
+   * back: 1 + the largest of the counter and every version this transaction compared or
+   * overwrites, so a counter moved back (hand edit, partial restore) cannot hand out a revision
+   * some entry already has (issue 9 item 1). A counter that does not parse is corrupt.
+   */
+  private nextRevision(keys: readonly string[] = []): bigint {
+    const text = this.db.get(REVISION_KEY) ?? '0';
+    if (!/^(0|[1-9][0-9]{0,19})$/.test(text)) {
+      throw new CorruptRecordError('*', 'lmdb revision counter', `not a decimal revision: ${JSON.stringify(text.slice(0, 40))}`);
+    }
+    let highest = BigInt(text);
+    for (const k of keys) {
+      const v = this.db.getEntry(k)?.version;
+      if (typeof v === 'number' && BigInt(Math.trunc(v)) > highest) highest = BigInt(Math.trunc(v));
+    }
+    const revision = highest + 1n;
     if (revision > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('LMDB revision counter passed 2^53-1');
     this.db.putSync(REVISION_KEY, revision.toString(), Number(revision));
     return revision;
   }
 
+  /** Inside a write transaction: does `c` hold? Revision and, when given, value (issue 9 item 1). */
+  private holds(c: KvCompare): boolean {
+    const cur = this.db.getEntry(c.key);
+    if (c.revision === null) return cur === undefined;
+    if (cur === undefined || cur.version !== Number(c.revision)) return false;
+    return c.value === undefined || cur.value === c.value;
+  }
+
   async txn(compares: readonly KvCompare[], writes: readonly KvWrite[]): Promise<KvTxnResult> {
     try {
       return this.db.transactionSync((): KvTxnResult => {
-        let revision: bigint | undefined;
-        const apply = () => {
-          revision = this.nextRevision();
-          for (const w of writes) {
-            if (w.value === null) this.db.removeSync(w.key);
-            else this.db.putSync(w.key, w.value, Number(revision));
-          }
-        };
-        // Nested conditions: the writes run only if every compare holds. Inside a write
-        // transaction lmdb-js evaluates ifVersion / ifNoExists synchronously.
-        const guarded = compares.reduceRight<() => void>(
-          (inner, c) => () =>
-            void (c.revision === null ? this.db.ifNoExists(c.key, inner) : this.db.ifVersion(c.key, Number(c.revision), inner)),
-          apply,
-        );
-        guarded();
-        if (revision === undefined) return { ok: false, current: compares.map((c) => this.entry(c.key)) };
+        // Reads inside transactionSync see the write transaction, which LMDB holds exclusively,
+        // so the compares and the writes are atomic together.
+        if (!compares.every((c) => this.holds(c))) return { ok: false, current: compares.map((c) => this.entry(c.key)) };
+        const revision = this.nextRevision([...compares.map((c) => c.key), ...writes.map((w) => w.key)]);
+        for (const w of writes) {
+          if (w.value === null) this.db.removeSync(w.key);
+          else this.db.putSync(w.key, w.value, Number(revision));
+        }
         return { ok: true, revision };
       });
     } catch (e) {
+      if (e instanceof CorruptRecordError) throw e;
       // A failure inside the transaction aborts it: nothing was written.
       throw new KvUnavailable(false, e);
     }
@@ -101,7 +151,14 @@ export class LmdbKv implements Kv {
   /** A hand edit, as another tool would make it: writes `value` at a fresh revision. */
   setRaw(key: string, value: string): void {
     this.db.transactionSync(() => {
-      this.db.putSync(key, value, Number(this.nextRevision()));
+      this.db.putSync(key, value, Number(this.nextRevision([key])));
+    });
+  }
+
+  /** A partial restore or hand edit, for tests: writes `value` at `version`, counter untouched. */
+  putRawAt(key: string, value: string, version: number): void {
+    this.db.transactionSync(() => {
+      this.db.putSync(key, value, version);
     });
   }
 

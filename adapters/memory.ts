@@ -36,7 +36,11 @@ export class MemoryKv implements Kv {
     await this.beforeCommit?.();
     const failure = this.takeFailure('write');
     if (failure?.kind === 'unavailable') throw new KvUnavailable(false, new Error('injected: store unavailable'));
-    const ok = compares.every((c) => (this.data.get(c.key)?.revision ?? null) === c.revision);
+    const ok = compares.every((c) => {
+      const cur = this.data.get(c.key);
+      if (c.revision === null) return cur === undefined;
+      return cur !== undefined && cur.revision === c.revision && (c.value === undefined || cur.value === c.value);
+    });
     if (!ok) return { ok: false, current: compares.map((c) => this.data.get(c.key)) };
     const revision = ++this.revision;
     for (const w of writes) {
@@ -53,6 +57,15 @@ export class MemoryKv implements Kv {
   }
   setRaw(key: string, value: string): void {
     this.data.set(key, { value, revision: ++this.revision });
+  }
+
+  /** A restore from a backup, for tests: `value` at an explicit (possibly reused) revision. */
+  putRawAt(key: string, value: string, revision: bigint): void {
+    this.data.set(key, { value, revision });
+  }
+  /** Moves the store-wide revision counter (a restore from an older backup), for tests. */
+  setRevisionCounter(revision: bigint): void {
+    this.revision = revision;
   }
 
   async close(): Promise<void> {}

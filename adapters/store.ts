@@ -19,15 +19,20 @@ import type { Progress } from '../machines/protocol.js';
 import {
   AlreadyExistsError,
   CasExhaustedError,
+  InvalidRecordError,
   NotFoundError,
   StoreEpochOverflowError,
   StoreUnavailableError,
   ValueTooLargeError,
 } from './errors.js';
-import { KvUnavailable, type Kv, type KvCompare, type KvEntry, type KvWrite } from './kv.js';
+import { KvTooLarge, KvUnavailable, type Kv, type KvCompare, type KvEntry, type KvWrite } from './kv.js';
 import {
   DEFAULT_LAYOUT,
   checkChangefeedId,
+  checkProgress,
+  checkRunningError,
+  checkState,
+  checkStatus,
   decodeInfo,
   decodeStatus,
   encodeInfo,
@@ -47,15 +52,27 @@ import {
   type Versioned,
 } from './types.js';
 
+/** Bound of the revision cache: keys kept, and the largest value kept (about 16 MiB at most). */
+export const CACHE_MAX_KEYS = 1024;
+export const CACHE_MAX_VALUE_BYTES = 16 * 1024;
+/**
+ * Framing the size check adds per operation and per request (protobuf tags, lengths, revisions,
+ * the request header): generous, so a request that passes here is never refused by etcd.
+ */
+const REQUEST_OP_OVERHEAD = 32;
+const REQUEST_FIXED_OVERHEAD = 256;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class KvEpochStore implements EpochStore {
   readonly layout: KeyLayout;
   readonly policy: CasPolicy;
   /**
-   * The last value and revision this store read or wrote per key. A CAS starts from it instead of
-   * reading first, so an uncontended bump is one round trip; a stale entry only costs a lost
-   * compare, whose else-branch returns the fresh value.
+   * The last value and revision this store wrote or lost a compare against, per key: a bump
+   * starts from it instead of reading first, so an uncontended bump is one round trip; a stale
+   * entry only costs a lost compare, whose else-branch returns the fresh value. Bounded (issue 9
+   * item 2): at most {@link CACHE_MAX_KEYS} keys, least recently used evicted, values over
+   * {@link CACHE_MAX_VALUE_BYTES} never kept; plain reads (`get`) do not fill it.
    */
   private readonly seen = new Map<string, KvEntry>();
 
@@ -72,40 +89,58 @@ export class KvEpochStore implements EpochStore {
     return { info: infoKey(this.layout, id), status: statusKey(this.layout, id) };
   }
 
-  private async read(id: string, keys: string[]): Promise<Array<KvEntry | undefined>> {
+  private async read(id: string, keys: string[], remember = true): Promise<Array<KvEntry | undefined>> {
     let entries: Array<KvEntry | undefined>;
     try {
       entries = await this.kv.get(keys);
     } catch (e) {
       throw unavailable(id, e, false);
     }
-    this.remember(keys, entries);
+    if (remember) this.remember(keys, entries);
     return entries;
   }
 
   /** The cached entries of `keys`, or a read when any is unknown. */
   private async readCached(id: string, keys: string[]): Promise<{ entries: Array<KvEntry | undefined>; cached: boolean }> {
     const entries = keys.map((k) => this.seen.get(k));
-    if (entries.every((e) => e !== undefined)) return { entries, cached: true };
+    if (entries.every((e) => e !== undefined)) {
+      // Most recently used goes last, so eviction takes the oldest.
+      keys.forEach((k, i) => {
+        this.seen.delete(k);
+        this.seen.set(k, entries[i]!);
+      });
+      return { entries, cached: true };
+    }
     return { entries: await this.read(id, keys), cached: false };
   }
 
   private remember(keys: readonly string[], entries: ReadonlyArray<KvEntry | undefined>): void {
     keys.forEach((k, i) => {
       const e = entries[i];
-      if (e) this.seen.set(k, e);
-      else this.seen.delete(k);
+      this.seen.delete(k);
+      if (e && Buffer.byteLength(e.value) <= CACHE_MAX_VALUE_BYTES) this.seen.set(k, e);
     });
+    while (this.seen.size > CACHE_MAX_KEYS) this.seen.delete(this.seen.keys().next().value!);
+  }
+
+  /** Number of cached entries (for tests of the bound). */
+  get cachedKeys(): number {
+    return this.seen.size;
   }
 
   private async write(id: string, compares: KvCompare[], writes: KvWrite[]) {
-    // etcd refuses a request over 1.5 MiB (and one over 2 MiB trips its client's retries): check
-    // each value, then the whole transaction, before anything is sent.
-    let total = 0;
+    // etcd refuses a request over 1.5 MiB (and one over 2 MiB trips its client's retries): count
+    // the whole request as sent (compares with their values, writes, the else-branch reads and
+    // framing), per key and in total, before anything is sent (issue 9 item 7).
+    let total = REQUEST_FIXED_OVERHEAD;
     for (const w of writes) {
       const bytes = Buffer.byteLength(w.key) + (w.value === null ? 0 : Buffer.byteLength(w.value));
       if (bytes > this.policy.maxValueBytes) throw new ValueTooLargeError(id, w.key, bytes, this.policy.maxValueBytes);
-      total += bytes;
+      total += bytes + REQUEST_OP_OVERHEAD;
+    }
+    for (const c of compares) {
+      // The compare, and the range read of the else-branch.
+      total += 2 * (Buffer.byteLength(c.key) + REQUEST_OP_OVERHEAD) + (c.value === undefined ? 0 : Buffer.byteLength(c.value));
     }
     if (total > this.policy.maxValueBytes) {
       throw new ValueTooLargeError(id, writes.map((w) => w.key).join(' + '), total, this.policy.maxValueBytes);
@@ -115,13 +150,18 @@ export class KvEpochStore implements EpochStore {
       r = await this.kv.txn(compares, writes);
     } catch (e) {
       for (const w of writes) this.seen.delete(w.key);
+      if (e instanceof KvTooLarge) {
+        const bytes = writes.reduce((n, w) => n + Buffer.byteLength(w.key) + (w.value === null ? 0 : Buffer.byteLength(w.value)), 0);
+        throw new ValueTooLargeError(id, writes.map((w) => w.key).join(' + '), bytes, this.policy.maxValueBytes);
+      }
       throw unavailable(id, e, true);
     }
     if (r.ok) {
-      for (const w of writes) {
-        if (w.value === null) this.seen.delete(w.key);
-        else this.seen.set(w.key, { value: w.value, revision: r.revision });
-      }
+      // Only conditional writes' keys are cached: they are what the next bump compares.
+      this.remember(
+        writes.map((w) => w.key),
+        writes.map((w) => (w.value === null || compares.length === 0 ? undefined : { value: w.value, revision: r.revision })),
+      );
     } else {
       this.remember(compares.map((c) => c.key), r.current);
     }
@@ -148,7 +188,7 @@ export class KvEpochStore implements EpochStore {
       ],
       [
         { key: k.info, value: encodeInfo(id, info) },
-        { key: k.status, value: encodeStatus(status) },
+        { key: k.status, value: encodeStatus(status, id) },
       ],
     );
     if (!r.ok) throw new AlreadyExistsError(id);
@@ -157,13 +197,18 @@ export class KvEpochStore implements EpochStore {
 
   async get(id: string): Promise<ChangefeedRecord> {
     const k = this.keys(id);
-    const [info, status] = await this.read(id, [k.info, k.status]);
+    const [info, status] = await this.read(id, [k.info, k.status], false);
     return this.decodeRecord(id, info, status);
   }
 
   async bumpEpoch(id: string, candidate: bigint, opts: BumpOptions = {}): Promise<Versioned<ChangefeedInfo>> {
     assertUint64(candidate, 'candidate');
     const k = this.keys(id);
+    // Options checked before anything is read or written (issue 9 item 6).
+    if (typeof opts !== 'object' || opts === null) throw new InvalidRecordError(id, 'options', 'expected an object');
+    if (opts.state !== undefined) checkState(id, opts.state);
+    if (opts.error !== undefined) checkRunningError(id, opts.error);
+    if (opts.status !== undefined) checkStatus(id, opts.status);
     const withStatus = opts.status !== undefined;
     const keys = withStatus ? [k.info, k.status] : [k.info];
     // A cached start is a guess: a lost compare on it costs no attempt and no pause, and any
@@ -195,11 +240,15 @@ export class KvEpochStore implements EpochStore {
         cached = false;
         continue;
       }
-      const compares: KvCompare[] = [{ key: k.info, revision: infoEntry!.revision }];
+      // Revision and value: a recurring revision must not pass for the value it once had.
+      // From the cache, prove the value too. From a fresh read compare the revision only, as
+      // TiCDC does (§3.2), so a bump's request does not carry the value twice.
+      const proof = (e: KvEntry) => (cached ? { value: e.value } : {});
+      const compares: KvCompare[] = [{ key: k.info, revision: infoEntry!.revision, ...proof(infoEntry!) }];
       const writes: KvWrite[] = [{ key: k.info, value: encodeInfo(id, info) }];
       if (withStatus) {
-        compares.push({ key: k.status, revision: statusEntry!.revision });
-        writes.push({ key: k.status, value: encodeStatus(opts.status!) });
+        compares.push({ key: k.status, revision: statusEntry!.revision, ...proof(statusEntry!) });
+        writes.push({ key: k.status, value: encodeStatus(opts.status!, id) });
       }
       const r = await this.write(id, compares, writes);
       if (r.ok) return { value: info, revision: r.revision };
@@ -220,14 +269,15 @@ export class KvEpochStore implements EpochStore {
 
   async setProgress(id: string, progress: Progress): Promise<void> {
     const k = this.keys(id);
+    checkProgress(id, progress);
     // Fresh, not cached: "already there" must be true of the store, not of a stale copy.
-    let [seen] = await this.read(id, [k.status]);
+    let [seen] = await this.read(id, [k.status], false);
     for (let attempt = 1; ; attempt++) {
       if (!seen) throw new NotFoundError(id, k.status);
       const status = decodeStatus(id, k.status, seen.value);
       if (status.progress === progress) return;
       const r = await this.write(id, [{ key: k.status, revision: seen.revision }], [
-        { key: k.status, value: encodeStatus({ ...status, progress }) },
+        { key: k.status, value: encodeStatus({ ...status, progress }, id) },
       ]);
       if (r.ok) return;
       if (attempt >= this.policy.casAttempts) throw new CasExhaustedError(id, 'set changefeed progress', attempt);
@@ -240,7 +290,7 @@ export class KvEpochStore implements EpochStore {
     const k = this.keys(id);
     await this.write(id, [], [
       { key: k.info, value: encodeInfo(id, info) },
-      { key: k.status, value: encodeStatus(status) },
+      { key: k.status, value: encodeStatus(status, id) },
     ]);
   }
 
@@ -250,7 +300,7 @@ export class KvEpochStore implements EpochStore {
     if (!rec.status) throw new NotFoundError(id, k.status);
     await this.write(id, [], [
       { key: k.info, value: encodeInfo(id, { ...rec.info.value, state: 'stopped' }) },
-      { key: k.status, value: encodeStatus({ ...rec.status.value, progress: 'Stopping' }) },
+      { key: k.status, value: encodeStatus({ ...rec.status.value, progress: 'Stopping' }, id) },
     ]);
   }
 

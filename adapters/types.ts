@@ -5,8 +5,9 @@
  */
 import type { Progress } from '../machines/protocol.js';
 
-export type FeedState = 'normal' | 'warning' | 'stopped' | 'failed' | 'finished' | 'removed';
-export const FEED_STATES: readonly FeedState[] = ['normal', 'warning', 'stopped', 'failed', 'finished', 'removed'];
+/** TiCDC's FeedState values (pkg/config/changefeed.go), including "pending" (issue 9 item 9). */
+export type FeedState = 'normal' | 'pending' | 'warning' | 'stopped' | 'failed' | 'finished' | 'removed';
+export const FEED_STATES: readonly FeedState[] = ['normal', 'pending', 'warning', 'stopped', 'failed', 'finished', 'removed'];
 
 export interface RunningError {
   code: string;
