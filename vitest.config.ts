@@ -5,7 +5,11 @@ export default defineConfig({
   resolve: {
     // Tests import the package by its name, as a host would; they run against the sources, and
     // test/package.test.ts checks the built package separately.
-    alias: { opcharts: fileURLToPath(new URL('./index.ts', import.meta.url)) },
+    alias: [
+      { find: /^opcharts$/, replacement: fileURLToPath(new URL('./index.ts', import.meta.url)) },
+      { find: /^opcharts\/graph$/, replacement: fileURLToPath(new URL('./graph/index.ts', import.meta.url)) },
+      { find: /^opcharts\/explorer$/, replacement: fileURLToPath(new URL('./explorer/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

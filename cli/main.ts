@@ -4,10 +4,13 @@
  * on failure, and those whose output a program reads take `--json`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { models, findModel } from '../models/index.js';
+import type { MachineModel } from '../graph/model.js';
 import { sequenceDiagram } from '../graph/mermaid.js';
 import { toJson } from '../graph/serialize.js';
 import { resolveStateName, selectPaths, StateNameError, UnknownStepError } from '../graph/select.js';
@@ -79,8 +82,30 @@ function positiveDecimal(v: string): number {
   return Number(v);
 }
 
-function printTable(opts: { json?: boolean }): boolean {
-  const rows = models.map(machineRow);
+/**
+ * A user's model module (`--model FILE`): its default export, or its export named `model`, must be
+ * a MachineModel (see `opcharts/graph`). A .ts file needs a TypeScript loader: in a clone the bin
+ * runs through tsx; an installed package loads .js/.mjs.
+ */
+async function loadUserModel(file: string): Promise<MachineModel> {
+  const url = pathToFileURL(resolvePath(file)).href;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'ENOENT') throw new UsageError(`--model: cannot load ${file}`);
+    throw e;
+  }
+  const m = (mod.default ?? mod.model) as Partial<MachineModel> | undefined;
+  if (!m || typeof m !== 'object' || typeof m.name !== 'string' || !m.machine || typeof m.events !== 'function' || !Array.isArray(m.inputs) || !Array.isArray(m.properties)) {
+    throw new UsageError(`--model: ${file} exports no MachineModel (default export or "model": name, machine, inputs, events, properties)`);
+  }
+  return m as MachineModel;
+}
+
+function printTable(opts: { json?: boolean }, only?: readonly MachineModel[]): boolean {
+  const rows = (only ?? models).map(machineRow);
   if (opts.json) console.log(json(rows));
   else {
     console.log(bold('opcharts machines'));
@@ -129,9 +154,11 @@ program
 program
   .command('machines')
   .description('table of machines: states, events, transitions, generated paths, coverage')
+  .option('--model <file>', "a user's model module instead of the built-in machines (see opcharts/graph)")
   .option('--json', 'machine-readable output')
-  .action((opts: { json?: boolean }) => {
-    process.exitCode = printTable(opts) ? 0 : 1;
+  .action(async (opts: { json?: boolean; model?: string }) => {
+    const only = opts.model ? [await loadUserModel(opts.model)] : undefined;
+    process.exitCode = printTable(opts, only) ? 0 : 1;
   });
 
 program
@@ -159,13 +186,17 @@ program
 program
   .command('paths')
   .description('list the generated paths of a machine, or print one as a Mermaid sequence diagram')
-  .argument('<machine>', `one of: ${models.map((m) => m.name).join(', ')}`, modelArg)
+  .argument('[machine]', `one of: ${models.map((m) => m.name).join(', ')} (or --model)`, modelArg)
+  .option('--model <file>', "a user's model module instead of a built-in machine (see opcharts/graph)")
   .option('--to <state>', 'only paths that end in this state (full path, or a leaf name that is unique)')
   .option('--via <event>', 'only paths with this event, or an emitted effect of this type (searched for if no generated path has it)')
   .option('--index <n>', 'with --mermaid: which of the listed paths (1-based decimal)', positiveDecimal)
   .option('--mermaid', 'print the chosen path (the shortest, or --index) as a sequenceDiagram')
   .option('--json', 'machine-readable output')
-  .action((model: ReturnType<typeof modelArg>, opts: { to?: string; via?: string; index?: number; mermaid?: boolean; json?: boolean }) => {
+  .action(async (builtIn: ReturnType<typeof modelArg> | undefined, opts: { to?: string; via?: string; index?: number; mermaid?: boolean; json?: boolean; model?: string }) => {
+    if (builtIn && opts.model) throw new UsageError('give a machine or --model, not both');
+    const model = builtIn ?? (opts.model ? await loadUserModel(opts.model) : undefined);
+    if (!model) throw new UsageError("missing required argument 'machine' (or --model FILE)");
     let to: string | undefined;
     try {
       to = opts.to === undefined ? undefined : resolveStateName(model.machine, opts.to);
