@@ -1,1 +1,2 @@
 export * from './changefeedDb.js';
+export * from './heartbeat.js';
