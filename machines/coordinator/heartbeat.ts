@@ -47,3 +47,13 @@ export function classifyMaintainerStatus(args: {
   if (!match(maintainerEpoch, changefeed.epoch)) return { kind: 'stale' };
   return { kind: 'apply' };
 }
+
+/**
+ * Step 5's checkpoint monotonicity (§2.4.4): a regressing checkpoint without errors is ignored
+ * (the status is not applied); with errors it is clamped to the current one and the errors still
+ * count. Returns the checkpoint to keep and whether the status is applied.
+ */
+export function nextCheckpoint(current: Uint64, reported: Uint64, hasErrors: boolean): { checkpointTs: Uint64; applied: boolean } {
+  if (reported >= current) return { checkpointTs: reported, applied: true };
+  return hasErrors ? { checkpointTs: current, applied: true } : { checkpointTs: current, applied: false };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyMaintainerStatus, heartbeatAdmitted } from '../../machines/coordinator/index.js';
+import { classifyMaintainerStatus, heartbeatAdmitted, nextCheckpoint } from '../../machines/coordinator/index.js';
 
 const base = { from: 'n1', state: 'Working' as const, maintainerEpoch: 5n, hasOperator: false };
 
@@ -21,5 +21,13 @@ describe('§2.4.4 heartbeat status filtering', () => {
   it('step 4 and 5: a mismatched epoch is stale, a matching one applies', () => {
     expect(classifyMaintainerStatus({ ...base, changefeed: { nodeId: 'n1', epoch: 6n } })).toEqual({ kind: 'stale' });
     expect(classifyMaintainerStatus({ ...base, changefeed: { nodeId: 'n1', epoch: 5n } })).toEqual({ kind: 'apply' });
+  });
+});
+
+describe('§2.4.4 step 5: checkpoint monotonicity', () => {
+  it('advances, ignores a regression without errors, clamps one with errors', () => {
+    expect(nextCheckpoint(100n, 120n, false)).toEqual({ checkpointTs: 120n, applied: true });
+    expect(nextCheckpoint(100n, 90n, false)).toEqual({ checkpointTs: 100n, applied: false });
+    expect(nextCheckpoint(100n, 90n, true)).toEqual({ checkpointTs: 100n, applied: true });
   });
 });
