@@ -1,0 +1,3 @@
+export * from './changefeedDb.js';
+export * from './heartbeat.js';
+export * from './bootstrap.js';
