@@ -17,3 +17,4 @@ export * from './dispatcherQueue.js';
 export * from './quiesce.js';
 export * from './nodeDrainTarget.js';
 export * from './coordinator/drain.js';
+export * from './coordinator/index.js';
