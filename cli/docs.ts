@@ -2,12 +2,25 @@
  * `opcharts docs`: the README's generated sections, between
  * `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED: name -->`, rebuilt from the code.
  */
-import { machineVariants } from '../cluster/variants.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { machineVariants } from '../cluster/variants.js';
 import type { MachineModel } from '../graph/model.js';
 import { HEADERS, machineRow, markdownTable, rowCells } from './report.js';
 
-export function generatedSections(models: readonly MachineModel[]): Map<string, string> {
+/** The README's embedding example: the `embedding` region of examples/embed-move.ts, which the tests run. */
+export function embeddingExample(root: string): string | undefined {
+  const file = join(root, 'examples', 'embed-move.ts');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  const region = /\/\/ #region embedding\n([\s\S]*?)\/\/ #endregion embedding/.exec(text);
+  if (!region) throw new Error(`${file}: no "#region embedding" … "#endregion embedding"`);
+  return '```ts\n' + region[1]!.trimEnd() + '\n```';
+}
+
+/** The README's generated sections; with `root` (a checkout), also the embedding example. */
+export function generatedSections(models: readonly MachineModel[], root?: string): Map<string, string> {
   const rows = models.map(machineRow);
   const sections = new Map<string, string>();
   sections.set(
@@ -36,6 +49,8 @@ export function generatedSections(models: readonly MachineModel[]): Map<string, 
       ]),
     ),
   );
+  const example = root === undefined ? undefined : embeddingExample(root);
+  if (example !== undefined) sections.set('embedding-example', example);
   return sections;
 }
 
@@ -55,7 +70,7 @@ export function applySections(text: string, sections: Map<string, string>): stri
 
 export async function updateReadme(path: string, models: readonly MachineModel[], check: boolean): Promise<{ stale: boolean }> {
   const text = await readFile(path, 'utf8');
-  const next = applySections(text, generatedSections(models));
+  const next = applySections(text, generatedSections(models, dirname(path)));
   if (next === text) return { stale: false };
   if (!check) await writeFile(path, next);
   return { stale: true };

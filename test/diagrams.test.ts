@@ -94,7 +94,7 @@ describe('committed generated files are fresh', () => {
 
   it("README's generated tables match the code", async () => {
     const readme = await readFile(join(root, 'README.md'), 'utf8');
-    expect(applySections(readme, generatedSections(models))).toBe(readme);
+    expect(applySections(readme, generatedSections(models, root))).toBe(readme);
   });
 
   it('diagrams/README.md shows every machine as a mermaid block and links its SVG', () => {
