@@ -17,3 +17,5 @@ export { stateDiagram, sequenceDiagram, transitionLabels } from './mermaid.js';
 export { selectPaths, resolveStateName, StateNameError, UnknownStepError, type Selection } from './select.js';
 export { listStates, listTransitions, listEventTypes, type StateInfo, type TransitionInfo } from './transitions.js';
 export { stableStringify, formatEvent, toJson } from './serialize.js';
+/** opcharts' own models (one per machine), to check a variant of one of ours: `{ ...findModel('moveMaintainer')!, machine: variant }`. */
+export { models, findModel } from '../models/index.js';

@@ -32,3 +32,25 @@ describe('a user model through opcharts/graph', () => {
     expect(broken(seeded).some((v) => v.includes('a renewal is granted only at the current epoch'))).toBe(true);
   });
 });
+
+describe('a variant of one of ours through opcharts/graph', () => {
+  it("findModel gives opcharts' own model; a move whose remove carries the bumped epoch (§5.1 B4) breaks its I23 property", async () => {
+    const { findModel } = await import('opcharts/graph');
+    const { moveMaintainerMachine } = await import('opcharts');
+    const { emit } = await import('xstate');
+    const base = findModel('moveMaintainer')!;
+    const machine = moveMaintainerMachine.provide({
+      actions: {
+        sendRemoveToOrigin: emit(({ context }) => ({
+          type: 'RemoveMaintainerRequest' as const,
+          to: context.origin,
+          changefeedId: context.changefeedId,
+          cascade: false,
+          removed: false,
+          maintainerEpoch: context.maintainerEpoch,
+        })),
+      },
+    });
+    expect(broken({ ...base, machine }).some((v) => v.includes('(I23)'))).toBe(true);
+  });
+});
