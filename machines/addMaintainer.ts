@@ -29,7 +29,7 @@
  */
 import { setup, emit, assign } from 'xstate';
 import { match, type Uint64 } from './epoch.js';
-import type { ChangefeedId, Effect, NodeId, OperatorEvent } from './protocol.js';
+import type { ChangefeedId, NodeId, OperatorEvent, AddMaintainerEffect } from './protocol.js';
 import { fromValidInput } from './boundary.js';
 
 export interface AddMaintainerInput {
@@ -48,7 +48,7 @@ export const addMaintainerMachine = setup({
     input: {} as AddMaintainerInput,
     context: {} as AddMaintainerContext,
     events: {} as OperatorEvent,
-    emitted: {} as Effect,
+    emitted: {} as AddMaintainerEffect,
   },
   guards: {
     isSuccessStatus: ({ context, event }) =>

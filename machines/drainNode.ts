@@ -45,7 +45,7 @@
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import type { Uint64 } from './epoch.js';
-import type { Effect, Liveness, NodeId } from './protocol.js';
+import type { Liveness, NodeId, DrainNodeEffect } from './protocol.js';
 import { isNewEpoch, isStaleObservation, type NodeLeftEvent, type ObserveEvent } from './liveness.js';
 import { fromValidInput } from './boundary.js';
 
@@ -81,7 +81,7 @@ export const drainNodeMachine = setup({
     input: {} as DrainNodeInput,
     context: {} as DrainNodeContext,
     events: {} as DrainNodeEvent,
-    emitted: {} as Effect,
+    emitted: {} as DrainNodeEffect,
   },
   guards: {
     isDroppedObservation: ({ context, event }) =>

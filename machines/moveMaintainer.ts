@@ -41,7 +41,7 @@
  */
 import { setup, emit, assign } from 'xstate';
 import { match, type Uint64 } from './epoch.js';
-import type { ChangefeedId, Effect, NodeId, OperatorEvent } from './protocol.js';
+import type { ChangefeedId, NodeId, OperatorEvent, MoveMaintainerEffect } from './protocol.js';
 import { fromValidInput } from './boundary.js';
 
 export interface MoveMaintainerInput {
@@ -73,7 +73,7 @@ export const moveMaintainerMachine = setup({
     input: {} as MoveMaintainerInput,
     context: {} as MoveMaintainerContext,
     events: {} as OperatorEvent,
-    emitted: {} as Effect,
+    emitted: {} as MoveMaintainerEffect,
   },
   guards: {
     isOriginStoppedStatus: ({ context, event }) =>

@@ -159,3 +159,18 @@ export type Intent =
 
 /** Everything a machine may emit. */
 export type Effect = OutgoingMessage | Intent;
+
+/**
+ * What each operator emits, so that a host's `switch (effect.type)` over one machine's effects is
+ * exhaustive (the union above is every machine's together).
+ */
+export type AddMaintainerEffect = AddMaintainerRequest | BindChangefeedIntent | MarkReplicatingIntent | MarkAbsentIntent;
+export type MoveMaintainerEffect =
+  | AddMaintainerRequest
+  | RemoveMaintainerRequest
+  | BindChangefeedIntent
+  | MarkSchedulingIntent
+  | MarkReplicatingIntent
+  | MarkAbsentIntent;
+export type StopChangefeedEffect = RemoveMaintainerRequest | DeleteChangefeedIntent | SetProgressIntent;
+export type DrainNodeEffect = SetNodeLivenessRequest;

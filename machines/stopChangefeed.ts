@@ -28,7 +28,7 @@
  */
 import { setup, emit, assign } from 'xstate';
 import { match, type Uint64 } from './epoch.js';
-import type { ChangefeedId, Effect, NodeId, OperatorEvent } from './protocol.js';
+import type { ChangefeedId, NodeId, OperatorEvent, StopChangefeedEffect } from './protocol.js';
 import { fromValidInput } from './boundary.js';
 
 export interface StopChangefeedInput {
@@ -47,7 +47,7 @@ export const stopChangefeedMachine = setup({
     input: {} as StopChangefeedInput,
     context: {} as StopChangefeedContext,
     events: {} as OperatorEvent,
-    emitted: {} as Effect,
+    emitted: {} as StopChangefeedEffect,
   },
   guards: {
     isStoppedStatus: ({ context, event }) =>
