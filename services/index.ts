@@ -1,3 +1,4 @@
 export * from './epochClock.js';
 export * from './storeActors.js';
 export * from './admission.js';
+export * from './inspect.js';
