@@ -24,6 +24,7 @@ import type { CasPolicy } from './types.js';
 import type { KeyLayout } from './codec.js';
 
 export { REVISION_KEY };
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 export const DEFAULT_LMDB_PATH = '.opcharts/store';
 /** The store-wide revision counter; outside any changefeed key (those start with the prefix). */
 const REVISION_KEY = '\u0000revision';
@@ -58,8 +59,12 @@ function checkDataFile(dir: string): void {
 }
 
 export class LmdbKv implements Kv {
-  private readonly root: RootDatabase;
-  private readonly db: Database<string, string>;
+  private root!: RootDatabase;
+  private db!: Database<string, string>;
+  /** The same entries as raw bytes (version header included), for reads that check the header. */
+  private bytes!: Database<Buffer, string>;
+  /** Set by a failed write transaction; the environment is reopened before the next call. */
+  private poisoned = false;
 
   constructor(readonly path: string = DEFAULT_LMDB_PATH) {
     checkLocation(path);
@@ -67,27 +72,78 @@ export class LmdbKv implements Kv {
       mkdirSync(path, { recursive: true });
       if (!statSync(path).isDirectory()) throw new Error('not a directory');
       checkDataFile(path);
-      this.root = open({ path, compression: false });
-      this.db = this.root.openDB<string, string>({ name: 'epochs', encoding: 'string', useVersions: true });
+      this.openEnv();
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       throw new StoreLocationError(path, err.code ? `${err.code}: ${err.message}` : String(err.message ?? e));
     }
   }
 
+  private openEnv(): void {
+    this.root = open({ path: this.path, compression: false });
+    this.db = this.root.openDB<string, string>({ name: 'epochs', encoding: 'string', useVersions: true });
+    this.bytes = this.root.openDB<Buffer, string>({ name: 'epochs', encoding: 'binary' });
+  }
+
+  /**
+   * A write that failed inside LMDB (ENOSPC, EIO while spilling pages) can leave the environment's
+   * in-memory free-page state inconsistent, and LMDB aborts the process on a later commit
+   * (`mdb_freelist_save` assertion, lmdb-js #283; the `malloc(): invalid next size` abort of issue 9
+   * item 3). Nothing of the failed transaction reached the file, so the environment is closed and
+   * opened again from the file before the next call: the store fails closed for that one call and
+   * is whole again after it.
+   */
+  private async recover(): Promise<void> {
+    if (!this.poisoned) return;
+    try {
+      await this.root.close();
+    } catch {
+      // closing a broken environment may fail; the reopen below decides
+    }
+    this.openEnv();
+    this.poisoned = false;
+  }
+
+  /**
+   * lmdb-js stores each value behind an 8-byte version header (`useVersions`: a little-endian
+   * double). A value written without it (another tool, another open mode) would be read by lmdb-js
+   * as a version taken from its first bytes, and a value shorter than the header makes lmdb-js
+   * read past it (a segmentation fault, seen here). So entries are read as raw bytes and the header
+   * is checked here: shorter than 8 bytes, a version that is not a whole revision, or text that is
+   * not UTF-8 is corrupt, never a default (issue 9 item 8).
+   */
   private entry(key: string): KvEntry | undefined {
-    const e = this.db.getEntry(key);
-    if (e === undefined) return undefined;
-    return { value: e.value, revision: BigInt(e.version ?? 0) };
+    const raw = this.bytes.getBinary(key);
+    if (raw === undefined) return undefined;
+    const version = raw.length >= 8 ? raw.readDoubleLE(0) : NaN;
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new CorruptRecordError('*', key, 'LMDB value without a valid version header (written without useVersions?)');
+    }
+    let value: string;
+    try {
+      value = utf8.decode(raw.subarray(8));
+    } catch {
+      throw new CorruptRecordError('*', key, 'LMDB value is not UTF-8 text');
+    }
+    return { value, revision: BigInt(version) };
+  }
+
+  /** The version of a key for the revision counter; an unreadable header counts as none. */
+  private versionOf(key: string): number {
+    const raw = this.bytes.getBinary(key);
+    const v = raw !== undefined && raw.length >= 8 ? raw.readDoubleLE(0) : 0;
+    return Number.isSafeInteger(v) && v > 0 ? v : 0;
   }
 
   async get(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
+    await this.recover();
     try {
       // lmdb-js reuses a read snapshot; another process's commit is only seen in a fresh one.
       // One snapshot for all the keys, as etcd's single-revision read.
       this.root.resetReadTxn();
       return keys.map((k) => this.entry(k));
     } catch (e) {
+      if (e instanceof CorruptRecordError) throw e;
       throw new KvUnavailable(false, e);
     }
   }
@@ -99,14 +155,16 @@ export class LmdbKv implements Kv {
    * some entry already has (issue 9 item 1). A counter that does not parse is corrupt.
    */
   private nextRevision(keys: readonly string[] = []): bigint {
-    const text = this.db.get(REVISION_KEY) ?? '0';
+    // The counter's own version is not a revision (a hand edit may give it any), only its text counts.
+    const raw = this.bytes.getBinary(REVISION_KEY);
+    const text = raw === undefined ? '0' : raw.length >= 8 ? raw.subarray(8).toString('latin1') : '';
     if (!/^(0|[1-9][0-9]{0,19})$/.test(text)) {
       throw new CorruptRecordError('*', 'lmdb revision counter', `not a decimal revision: ${JSON.stringify(text.slice(0, 40))}`);
     }
     let highest = BigInt(text);
     for (const k of keys) {
-      const v = this.db.getEntry(k)?.version;
-      if (typeof v === 'number' && BigInt(Math.trunc(v)) > highest) highest = BigInt(Math.trunc(v));
+      const v = BigInt(this.versionOf(k));
+      if (v > highest) highest = v;
     }
     const revision = highest + 1n;
     if (revision > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('LMDB revision counter passed 2^53-1');
@@ -116,13 +174,14 @@ export class LmdbKv implements Kv {
 
   /** Inside a write transaction: does `c` hold? Revision and, when given, value (issue 9 item 1). */
   private holds(c: KvCompare): boolean {
-    const cur = this.db.getEntry(c.key);
+    const cur = this.entry(c.key);
     if (c.revision === null) return cur === undefined;
-    if (cur === undefined || cur.version !== Number(c.revision)) return false;
+    if (cur === undefined || cur.revision !== c.revision) return false;
     return c.value === undefined || cur.value === c.value;
   }
 
   async txn(compares: readonly KvCompare[], writes: readonly KvWrite[]): Promise<KvTxnResult> {
+    await this.recover();
     try {
       return this.db.transactionSync((): KvTxnResult => {
         // Reads inside transactionSync see the write transaction, which LMDB holds exclusively,
@@ -138,6 +197,7 @@ export class LmdbKv implements Kv {
     } catch (e) {
       if (e instanceof CorruptRecordError) throw e;
       // A failure inside the transaction aborts it: nothing was written.
+      this.poisoned = true;
       throw new KvUnavailable(false, e);
     }
   }
@@ -145,7 +205,7 @@ export class LmdbKv implements Kv {
   /** Raw access for tests: the stored text of a key. */
   raw(key: string): string | undefined {
     this.root.resetReadTxn();
-    return this.db.get(key);
+    return this.entry(key)?.value;
   }
 
   /** A hand edit, as another tool would make it: writes `value` at a fresh revision. */
@@ -160,6 +220,11 @@ export class LmdbKv implements Kv {
     this.db.transactionSync(() => {
       this.db.putSync(key, value, version);
     });
+  }
+
+  /** Raw access for tests: a value written without the version header (another open mode). */
+  putUnversioned(key: string, value: string): void {
+    this.bytes.putSync(key, Buffer.from(value));
   }
 
   async close(): Promise<void> {

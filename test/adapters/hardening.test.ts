@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -90,26 +91,90 @@ describe('§3.2 invariant I1: a recurring revision does not pass for the value i
 });
 
 describe('LMDB on a full disk (issue 9 item 3)', () => {
-  it('a file-size limit (ulimit -f, 2 MiB) makes writes fail: each failure is STORE_UNAVAILABLE not maybe-applied, the process survives every later write, and the stored epoch is the last acknowledged one', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const dir = tmp();
-    const helper = join(import.meta.dirname, '..', 'helpers', 'lmdb-full-disk.ts');
+  const root = join(import.meta.dirname, '..', '..');
+  const helper = join(import.meta.dirname, '..', 'helpers', 'lmdb-full-disk.ts');
+  // A real full disk: a 4 MiB tmpfs in a user namespace (no root needed), half of it taken by a
+  // filler file the helper deletes later. Where user namespaces are not allowed, the file-size
+  // limit (ulimit -f) is the nearest thing, without the recovery phase.
+  const tmpfsAllowed =
+    spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true'], { encoding: 'utf8' }).status === 0;
+  const run = () => {
+    if (tmpfsAllowed) {
+      const script =
+        'mkdir -p /tmp/opcharts-fulldisk && mount -t tmpfs -o size=4m tmpfs /tmp/opcharts-fulldisk && ' +
+        'head -c 2000000 /dev/zero > /tmp/opcharts-fulldisk/filler && ' +
+        'exec "$0" --import tsx "$1" /tmp/opcharts-fulldisk/s /tmp/opcharts-fulldisk/filler';
+      return spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'bash', '-c', script, process.execPath, helper], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    }
     // SIGXFSZ would end the process at the limit; ignored, the write fails with EFBIG instead.
-    const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 2048; exec "$0" --import tsx "$1" "$2"`, process.execPath, helper, join(dir, 's')], {
-      cwd: join(import.meta.dirname, '..', '..'),
+    return spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 2048; exec "$0" --import tsx "$1" "$2"`, process.execPath, helper, join(tmp(), 's')], {
+      cwd: root,
       encoding: 'utf8',
       timeout: 60_000,
     });
+  };
+  it(`${tmpfsAllowed ? 'a full 4 MiB tmpfs' : 'a file-size limit (ulimit -f, 2 MiB)'}: each failed write is STORE_UNAVAILABLE not maybe-applied, the process survives every later write, no acknowledged epoch is lost${tmpfsAllowed ? ', and once space is freed the store writes again' : ''}`, () => {
+    const r = run();
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const failures = lines.filter((l) => l.error !== undefined);
-    expect(failures.length).toBeGreaterThan(0); // the limit was really reached
+    const failures = lines.filter((l) => l.error !== undefined && l.op !== 'bump-after-free');
+    expect(failures.length).toBeGreaterThan(0); // the disk was really full
     for (const f of failures) expect(f).toMatchObject({ error: 'STORE_UNAVAILABLE', maybeApplied: false });
+    // Some write after the first failure was attempted (the process went on past it).
+    const firstFailure = lines.findIndex((l) => l.error !== undefined);
+    expect(lines.slice(firstFailure + 1).some((l) => l.op === 'update' || l.op === 'bump')).toBe(true);
+    if (tmpfsAllowed) {
+      const after = lines.filter((l) => l.op === 'bump-after-free');
+      expect(after).toHaveLength(3);
+      for (const a of after) expect(a.error).toBeUndefined();
+    }
     const final = lines.at(-1)!;
     expect(final.op).toBe('final');
     expect(final.stored).toBe(final.acked);
   }, 90_000);
+
+  it('a failed write transaction reopens the environment before the next call; the store still holds every acknowledged write', async () => {
+    const dir = tmp();
+    const s = LmdbEpochStore.open(dir, { policy: { casDelayMs: 1 } });
+    await s.create('cf', info(1n), status);
+    await s.bumpEpoch('cf', 5n);
+    // Make LMDB itself fail inside the write transaction, as ENOSPC would.
+    const kv = s.lmdb as unknown as { db: { putSync: (...a: unknown[]) => unknown } };
+    const putSync = kv.db.putSync;
+    kv.db.putSync = () => {
+      throw Object.assign(new Error('MDB_MAP_FULL: Environment mapsize limit reached'), { code: -30792 });
+    };
+    const failed = await s.bumpEpoch('cf', 9n).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(StoreUnavailableError);
+    expect((failed as StoreUnavailableError).maybeApplied).toBe(false);
+    const before = (s.lmdb as unknown as { db: object }).db;
+    const reopened = await s.get('cf'); // the next call runs on a reopened environment
+    expect((s.lmdb as unknown as { db: object }).db).not.toBe(before);
+    expect(reopened.info.value.epoch).toBe(5n);
+    expect((await s.bumpEpoch('cf', 9n)).value.epoch).toBe(9n);
+    expect(putSync).toBeTypeOf('function');
+    await s.close();
+  });
+});
+
+describe('LMDB values without the version header (issue 9 item 8)', () => {
+  it.each([
+    ['a short value', 'abc'],
+    ['a JSON record', '{"changefeed-id":"cf","epoch":"7","state":"normal","error":null,"config":{}}'],
+  ])('%s written without useVersions is CORRUPT_RECORD on read and on a bump, and is not rewritten', async (_name, text) => {
+    const s = LmdbEpochStore.open(tmp(), { policy: { casDelayMs: 1 } });
+    await s.create('cf', info(1n), status);
+    s.lmdb.putUnversioned(s.keys('cf').info, text);
+    await expect(s.get('cf')).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
+    await expect(s.bumpEpoch('cf', 2n)).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
+    await expect(s.get('cf')).rejects.toMatchObject({ code: 'CORRUPT_RECORD' }); // still the same bytes
+    await s.close();
+  });
 });
 
 describe.skipIf(!etcdAvailable)('etcd request size and error classification (issue 9 item 7)', () => {
