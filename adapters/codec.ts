@@ -1,7 +1,16 @@
 /**
- * Records at rest, laid out like TiCDC's etcd keys (§3.1): JSON values whose uint64 fields are
- * decimal strings. Decoding validates everything; a value that does not parse is a
- * CorruptRecordError, never a default.
+ * Records at rest, laid out like TiCDC's etcd keys (§3.1), in TiCDC's own encoding so that each
+ * side reads the other's records (issue 9 item 9): JSON objects whose uint64 fields (`epoch`,
+ * `checkpoint-ts`) are exact decimal number literals, as Go's encoding/json writes them, written
+ * from the bigint's digits and read back from them, never through a float. (Records written by
+ * earlier opcharts versions, with the digits in a JSON string, are still read.)
+ *
+ * A write over a stored record (bump, resume, pause, progress) patches only the fields it changes
+ * and keeps every other byte: TiCDC's own fields (sink-uri, start-ts, the replica config, ...)
+ * survive an opcharts bump exactly, including numbers beyond 2^53.
+ *
+ * Decoding validates everything; a value that does not parse is a CorruptRecordError, never a
+ * default.
  */
 import { formatUint64, parseUint64 } from '../machines/epoch.js';
 import type { Progress } from '../machines/protocol.js';
@@ -83,24 +92,149 @@ function configJson(id: string, config: unknown): unknown {
   return JSON.parse(text);
 }
 
+/** An exact JSON number literal for a checked uint64 (no float on the way). */
+const uint64Literal = (v: bigint) => formatUint64(v);
+
 export function encodeInfo(id: string, info: ChangefeedInfo): string {
   if (typeof info !== 'object' || info === null) throw new InvalidRecordError(id, 'info', 'expected {epoch, state, error, config}');
   checkUint64(id, 'epoch', info.epoch);
   checkState(id, info.state);
   checkRunningError(id, info.error);
   configJson(id, info.config);
-  return JSON.stringify({
-    'changefeed-id': id,
-    epoch: formatUint64(info.epoch),
-    state: info.state,
-    error: info.error,
-    config: info.config ?? null,
-  });
+  return (
+    `{"changefeed-id":${JSON.stringify(id)},"epoch":${uint64Literal(info.epoch)},"state":${JSON.stringify(info.state)},` +
+    `"error":${JSON.stringify(info.error)},"config":${JSON.stringify(info.config ?? null)}}`
+  );
 }
 
 export function encodeStatus(status: ChangefeedStatus, id = ''): string {
   checkStatus(id, status);
-  return JSON.stringify({ 'checkpoint-ts': formatUint64(status.checkpointTs), progress: PROGRESS_CODE[status.progress] });
+  return `{"checkpoint-ts":${uint64Literal(status.checkpointTs)},"progress":${PROGRESS_CODE[status.progress]}}`;
+}
+
+/**
+ * The info written over `stored` (a text that decoded): only epoch, state and error are replaced;
+ * every other member keeps its exact bytes (TiCDC's fields, the config).
+ */
+export function patchInfo(id: string, stored: string, info: ChangefeedInfo): string {
+  checkUint64(id, 'epoch', info.epoch);
+  checkState(id, info.state);
+  checkRunningError(id, info.error);
+  const was = decodeInfo(id, '', stored);
+  const changes: Record<string, string> = { epoch: uint64Literal(info.epoch) };
+  if (info.state !== was.state) changes.state = JSON.stringify(info.state);
+  if (JSON.stringify(info.error) !== JSON.stringify(was.error)) changes.error = JSON.stringify(info.error);
+  return patchTopLevel(stored, changes) ?? encodeInfo(id, info);
+}
+
+/** The status written over `stored`: checkpoint-ts and progress replaced, the rest kept. */
+export function patchStatus(id: string, stored: string, status: ChangefeedStatus): string {
+  checkStatus(id, status);
+  return (
+    patchTopLevel(stored, { 'checkpoint-ts': uint64Literal(status.checkpointTs), progress: String(PROGRESS_CODE[status.progress]) }) ??
+    encodeStatus(status, id)
+  );
+}
+
+interface Member {
+  key: string;
+  /** Span of the value's text. */
+  start: number;
+  end: number;
+}
+
+const isWs = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+
+function endOfString(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+  return j + 1;
+}
+
+function endOfValue(text: string, i: number): number {
+  const c = text[i];
+  if (c === '"') return endOfString(text, i);
+  if (c === '{' || c === '[') {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const d = text[j];
+      if (d === '"') j = endOfString(text, j) - 1;
+      else if (d === '{' || d === '[') depth++;
+      else if (d === '}' || d === ']') {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+    }
+    return text.length;
+  }
+  let j = i;
+  while (j < text.length && text[j] !== ',' && text[j] !== '}' && !isWs(text[j])) j++;
+  return j;
+}
+
+/** The top-level members of a JSON object text, or undefined if it is not one. */
+function topLevelMembers(text: string): Member[] | undefined {
+  const members: Member[] = [];
+  let i = 0;
+  const ws = () => {
+    while (isWs(text[i])) i++;
+  };
+  ws();
+  if (text[i] !== '{') return undefined;
+  i++;
+  ws();
+  if (text[i] === '}') return members;
+  for (;;) {
+    ws();
+    if (text[i] !== '"') return undefined;
+    const keyEnd = endOfString(text, i);
+    let key: string;
+    try {
+      key = JSON.parse(text.slice(i, keyEnd)) as string;
+    } catch {
+      return undefined;
+    }
+    i = keyEnd;
+    ws();
+    if (text[i] !== ':') return undefined;
+    i++;
+    ws();
+    const start = i;
+    i = endOfValue(text, i);
+    members.push({ key, start, end: i });
+    ws();
+    if (text[i] === ',') {
+      i++;
+      continue;
+    }
+    if (text[i] === '}') return members;
+    return undefined;
+  }
+}
+
+/**
+ * `text` with the values of the given top-level members replaced by the given JSON texts (members
+ * it lacks are appended); every other byte is kept. Undefined if `text` is not a JSON object.
+ */
+export function patchTopLevel(text: string, changes: Readonly<Record<string, string>>): string | undefined {
+  const members = topLevelMembers(text);
+  if (!members) return undefined;
+  let out = text;
+  const missing = new Set(Object.keys(changes));
+  // Right to left, so earlier spans stay valid; the last occurrence of a duplicate key is the
+  // one JSON.parse keeps, and the one replaced.
+  const last = new Map(members.map((m) => [m.key, m]));
+  for (const m of [...last.values()].sort((a, b) => b.start - a.start)) {
+    if (!Object.prototype.hasOwnProperty.call(changes, m.key)) continue;
+    out = out.slice(0, m.start) + changes[m.key] + out.slice(m.end);
+    missing.delete(m.key);
+  }
+  if (missing.size > 0) {
+    const close = out.lastIndexOf('}');
+    const add = [...missing].map((k) => `${JSON.stringify(k)}:${changes[k]}`).join(',');
+    out = out.slice(0, close) + (members.length > 0 ? ',' : '') + add + out.slice(close);
+  }
+  return out;
 }
 
 /**

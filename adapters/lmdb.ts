@@ -12,7 +12,7 @@
  * Revisions come from one store-wide counter (like etcd's), never per key, so a key that is
  * deleted and created again can never match a revision read before the delete (no ABA). lmdb-js
  * versions are doubles: the counter is exact to 2^53 writes, which is checked. Values at rest are
- * exactly the JSON text of the codec (spec §3.1 layout, uint64 fields as decimal strings).
+ * exactly the JSON text of the codec (spec §3.1 layout, uint64 fields as exact decimal number literals, TiCDC's encoding).
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { mkdirSync, statSync } from 'node:fs';

@@ -37,6 +37,8 @@ import {
   decodeStatus,
   encodeInfo,
   encodeStatus,
+  patchInfo,
+  patchStatus,
   infoKey,
   statusKey,
   type KeyLayout,
@@ -245,10 +247,11 @@ export class KvEpochStore implements EpochStore {
       // TiCDC does (§3.2), so a bump's request does not carry the value twice.
       const proof = (e: KvEntry) => (cached ? { value: e.value } : {});
       const compares: KvCompare[] = [{ key: k.info, revision: infoEntry!.revision, ...proof(infoEntry!) }];
-      const writes: KvWrite[] = [{ key: k.info, value: encodeInfo(id, info) }];
+      // Patched over the stored texts: fields opcharts does not own (TiCDC's) keep their bytes.
+      const writes: KvWrite[] = [{ key: k.info, value: patchInfo(id, infoEntry!.value, info) }];
       if (withStatus) {
         compares.push({ key: k.status, revision: statusEntry!.revision, ...proof(statusEntry!) });
-        writes.push({ key: k.status, value: encodeStatus(opts.status!, id) });
+        writes.push({ key: k.status, value: patchStatus(id, statusEntry!.value, opts.status!) });
       }
       const r = await this.write(id, compares, writes);
       if (r.ok) return { value: info, revision: r.revision };
@@ -277,7 +280,7 @@ export class KvEpochStore implements EpochStore {
       const status = decodeStatus(id, k.status, seen.value);
       if (status.progress === progress) return;
       const r = await this.write(id, [{ key: k.status, revision: seen.revision }], [
-        { key: k.status, value: encodeStatus({ ...status, progress }, id) },
+        { key: k.status, value: patchStatus(id, seen.value, { ...status, progress }) },
       ]);
       if (r.ok) return;
       if (attempt >= this.policy.casAttempts) throw new CasExhaustedError(id, 'set changefeed progress', attempt);
@@ -295,12 +298,15 @@ export class KvEpochStore implements EpochStore {
   }
 
   async pause(id: string): Promise<void> {
-    const rec = await this.get(id);
     const k = this.keys(id);
-    if (!rec.status) throw new NotFoundError(id, k.status);
+    const [infoEntry, statusEntry] = await this.read(id, [k.info, k.status], false);
+    if (!infoEntry) throw new NotFoundError(id, k.info);
+    if (!statusEntry) throw new NotFoundError(id, k.status);
+    const info = decodeInfo(id, k.info, infoEntry.value);
+    const status = decodeStatus(id, k.status, statusEntry.value);
     await this.write(id, [], [
-      { key: k.info, value: encodeInfo(id, { ...rec.info.value, state: 'stopped' }) },
-      { key: k.status, value: encodeStatus({ ...rec.status.value, progress: 'Stopping' }, id) },
+      { key: k.info, value: patchInfo(id, infoEntry.value, { ...info, state: 'stopped' }) },
+      { key: k.status, value: patchStatus(id, statusEntry.value, { ...status, progress: 'Stopping' }) },
     ]);
   }
 

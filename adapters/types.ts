@@ -1,7 +1,7 @@
 /**
  * The epoch store contract (spec §3): per-changefeed records as in TiCDC's etcd layout (§3.1), an
  * *info* (epoch, state, error, opaque config) and a *status* (checkpointTs, progress), each with a
- * revision. uint64 values are `bigint` here and decimal strings at rest.
+ * revision. uint64 values are `bigint` here and exact decimal digits at rest (codec.ts).
  */
 import type { Progress } from '../machines/protocol.js';
 

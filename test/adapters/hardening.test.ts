@@ -27,6 +27,7 @@ import { REVISION_KEY } from '../../adapters/lmdb.js';
 import { CACHE_MAX_KEYS, CACHE_MAX_VALUE_BYTES } from '../../adapters/store.js';
 import { EtcdServer, etcdAvailable } from '../helpers/etcd.js';
 
+const MAX = 2n ** 64n - 1n;
 const info = (epoch: bigint, config: unknown = {}): ChangefeedInfo => ({ epoch, state: 'normal', error: null, config });
 const status: ChangefeedStatus = { checkpointTs: 1n, progress: 'None' };
 const dirs: string[] = [];
@@ -44,8 +45,8 @@ describe('§3.2 invariant I1: a recurring revision does not pass for the value i
     const bumped = await a.bumpEpoch('cf', 100n); // a caches (revision, epoch 100)
     const key = a.keys('cf').info;
     // Another writer's value lands at the very revision `a` remembers (a backup restored).
-    const other = a.memory.raw(key)!.replace('"100"', '"1000"');
-    expect(other).toContain('"1000"');
+    const other = a.memory.raw(key)!.replace('"epoch":100,', '"epoch":1000,');
+    expect(other).toContain('"epoch":1000,');
     a.memory.putRawAt(key, other, bumped.revision);
     expect(created.info.revision).toBeLessThan(bumped.revision);
     const next = await a.bumpEpoch('cf', 7n);
@@ -369,6 +370,46 @@ describe('§3.1 TiCDC’s own record encoding is read exactly (issue 9 item 9)',
     expect(rec.status!.value).toEqual({ checkpointTs: 449000000000000001n, progress: 'None' });
     // The config keeps TiCDC's own fields; a nested "epoch" is not the changefeed epoch.
     expect((rec.info.value.config as { nested: { epoch: number } }).nested.epoch).toBe(1);
+  });
+  const ticdcStatus = '{"checkpoint-ts":449000000000000001,"min-table-barrier-ts":449000000000000002,"progress":1,"admin-job-type":0}';
+  it('an opcharts bump, resume, pause and progress over a TiCDC record change only their own fields: every other byte (start-ts past 2^53, the replica config) is kept', async () => {
+    const s = new MemoryEpochStore(undefined, { policy: { casDelayMs: 1 } });
+    const k = s.keys('cf');
+    const original = ticdcInfo('9007199254740993', 'normal');
+    s.memory.setRaw(k.info, original);
+    s.memory.setRaw(k.status, ticdcStatus);
+    await s.bumpEpoch('cf', 5n);
+    expect(s.memory.raw(k.info)).toBe(original.replace('"epoch":9007199254740993,', '"epoch":9007199254740994,'));
+    await s.bumpEpoch('cf', 7n, { state: 'warning', error: { code: 'CDC:ErrX', message: 'boom' } });
+    expect(s.memory.raw(k.info)).toBe(
+      original
+        .replace('"state":"normal"', '"state":"warning"')
+        .replace('"error":null', '"error":{"code":"CDC:ErrX","message":"boom"}')
+        .replace('"epoch":9007199254740993,', '"epoch":9007199254740995,'),
+    );
+    await s.resume('cf', 1n, 449000000000000009n);
+    expect(s.memory.raw(k.info)).toBe(original.replace('"epoch":9007199254740993,', '"epoch":9007199254740996,'));
+    expect(s.memory.raw(k.status)).toBe(ticdcStatus.replace('449000000000000001', '449000000000000009'));
+    await s.setProgress('cf', 'Removing');
+    expect(s.memory.raw(k.status)).toBe(ticdcStatus.replace('449000000000000001', '449000000000000009').replace('"progress":1', '"progress":2'));
+    await s.pause('cf');
+    expect(s.memory.raw(k.info)).toBe(original.replace('"epoch":9007199254740993,', '"epoch":9007199254740996,').replace('"state":"normal"', '"state":"stopped"'));
+    expect(s.memory.raw(k.status)).toBe(ticdcStatus.replace('449000000000000001', '449000000000000009').replace('"progress":1', '"progress":3'));
+  });
+  it('a record opcharts creates has TiCDC’s types: epoch and checkpoint-ts as exact JSON numbers, progress as its number, state a FeedState, error null or {code, message}', async () => {
+    const s = new MemoryEpochStore();
+    await s.create('cf', { epoch: MAX, state: 'normal', error: null, config: {} }, { checkpointTs: MAX - 1n, progress: 'Stopping' });
+    const infoText = s.memory.raw(s.keys('cf').info)!;
+    const statusText = s.memory.raw(s.keys('cf').status)!;
+    // What Go's encoding/json needs for a uint64 field: a number literal, its digits exact.
+    expect(infoText).toMatch(/"epoch":18446744073709551615[,}]/);
+    expect(statusText).toMatch(/"checkpoint-ts":18446744073709551614[,}]/);
+    expect(JSON.parse(statusText)).toMatchObject({ progress: 3 });
+    expect(JSON.parse(infoText)).toMatchObject({ state: 'normal', error: null });
+    expect(typeof JSON.parse(infoText).epoch).toBe('number');
+    // And records written by earlier opcharts versions (digits in a string) are still read.
+    s.memory.setRaw(s.keys('cf').info, '{"epoch":"42","state":"normal","error":null,"config":{}}');
+    expect((await s.get('cf')).info.value.epoch).toBe(42n);
   });
   it('a TiCDC epoch 2^64 or fractional is still CORRUPT_RECORD', async () => {
     const s = new MemoryEpochStore();
