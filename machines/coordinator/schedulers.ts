@@ -1,0 +1,376 @@
+/**
+ * The coordinator's three schedulers as pure functions: basic (§2.4.1, `coordinator/scheduler/basic.go`
+ * with `pkg/scheduler/basic.go`), balance (§2.4.1, `scheduler/balance.go` with `pkg/scheduler/balance.go`)
+ * and drain (§2.5.3, `scheduler/drain.go`). Destinations pass {@link isSchedulableDest} (§2.5.2, gates.ts).
+ *
+ * One `Execute()` tick is a function of a read-only {@link SchedulerView} (plain data the host or the
+ * operator controller assembles), the scheduler's own state (passed in, returned anew) and, for
+ * balance, the time. It returns the operators the tick proposes, in order, with the next state and
+ * the delay until the next tick. Each proposal stands for one synchronous `AddOperator` call; the
+ * `admit` predicate says whether that call accepts, because an accepted proposal changes the rest
+ * of the tick (loads, budget) exactly as in Go. The default, {@link predictedAdmission}, rejects what
+ * the admission precheck (§2.4) rejects: a changefeed with an operator, one reserved by
+ * `epochBumping`, one not in the DB. A bump failure is the host's to report through `admit`.
+ *
+ * Go map iteration order decides ties (the destination among equally loaded nodes, the order of
+ * absent changefeeds, of a node's maintainers, of balance victims). Each scheduler therefore comes
+ * twice: `…Outcomes(view, …)` returns every distinct outcome a tie-break can produce (for the
+ * cluster checker), and `…Tick(view, …)` returns the default one for hosts, which breaks every
+ * tie by the smallest id. The default is always among the outcomes.
+ *
+ * Simplifications (README "Model limits"):
+ * - Tie-breaks are free at every step: any least-loaded node, any absent changefeed, any remaining
+ *   maintainer. Go's heap and map orders realise a subset of these sequences, so the outcome set
+ *   over-approximates Go (sound for safety checking, may show an order Go never takes).
+ * - Outcomes that propose the same operators in a different order are merged (the order in which
+ *   independent changefeeds are admitted does not change any rule); the first order found is kept.
+ * - Backoff (`ShouldRun`) is not modelled: every absent changefeed may run.
+ * - All changefeeds are in the default group, so the basic scheduler's per-group task size equals
+ *   the per-node task size: the number of changefeeds bound to the node (Scheduling or Replicating).
+ * - The balance scheduler's randomness (task shuffle, randomised workload) is a tie-break like the
+ *   others. In Go a rejected balance move is retried (same victim task, re-randomised ties) until
+ *   one is accepted; here a rejection ends the tick so that a tick is finite.
+ */
+import type { NodeId } from '../protocol.js';
+import type { ChangefeedDb } from './changefeedDb.js';
+import { isSchedulableDest, isSchedulingFrozen, type DestView, type SchedulerGate } from './gates.js';
+
+/** One operator in the controller's `operators` map, as far as the schedulers look at it (§2.0). */
+export interface OperatorSummary {
+  readonly changefeed: string;
+  readonly kind: 'add' | 'move' | 'stop';
+  /** A move's origin (`CountMoveMaintainerOperatorsFromNodes`). */
+  readonly origin?: NodeId;
+}
+
+/**
+ * What a scheduler tick reads. Plain data, read at one instant: node views must already be
+ * evaluated at the tick's time (`viewStateAt`), so a node past the TTL is `Unknown`.
+ */
+export interface SchedulerView {
+  /** The changefeed DB (§2.0 table). */
+  readonly db: ChangefeedDb;
+  /** Every operator in the controller (OperatorSize, HasOperator, CountMoveMaintainerOperatorsFromNodes). */
+  readonly operators: readonly OperatorSummary[];
+  /** Changefeeds reserved by an add or move whose epoch bump is under way (§2.4 `epochBumping`). */
+  readonly epochBumping: readonly string[];
+  /** Alive membership (`GetAliveNodeIDs`), independent of the liveness view. */
+  readonly aliveNodes: readonly NodeId[];
+  /** The drain controller's records (§2.5.1 `GetState`); a node without a record is unobserved: Alive. */
+  readonly nodeViews: Readonly<Record<NodeId, DestView>>;
+  /** The scheduler gate held by the drain controller (§2.5.1). */
+  readonly gate: SchedulerGate;
+  /** An active drain session exists (lifts the scheduling freeze, §2.5.1). */
+  readonly hasActiveSession: boolean;
+  /** The scheduler batch size (each scheduler gets the same configured value). */
+  readonly batchSize: number;
+}
+
+export type Proposal =
+  | { readonly kind: 'add'; readonly changefeed: string; readonly dest: NodeId }
+  | { readonly kind: 'move'; readonly changefeed: string; readonly origin: NodeId; readonly dest: NodeId };
+
+/** Whether `AddOperator(op)` accepts the proposal (pure; evaluated once per proposal, in order). */
+export type Admit = (proposal: Proposal) => boolean;
+
+export interface TickResult<S> {
+  /** The proposals `AddOperator` accepted, in the order they were made. */
+  readonly proposals: readonly Proposal[];
+  /** Proposals `AddOperator` rejected (they changed nothing but were attempted). */
+  readonly rejected: readonly Proposal[];
+  readonly state: S;
+  /** The delay `Execute` asks for before its next run, in ms. */
+  readonly nextRunInMs: number;
+}
+
+export class SchedulerInputError extends Error {
+  readonly code = 'SCHEDULER_INPUT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchedulerInputError';
+  }
+}
+
+/** The §2.4 precheck as the view predicts it: no operator, no bump in flight, still in the DB. */
+export function predictedAdmission(view: SchedulerView): Admit {
+  const busy = new Set([...view.operators.map((o) => o.changefeed), ...view.epochBumping]);
+  return (p) => !busy.has(p.changefeed) && view.db.has(p.changefeed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// View queries (the Go calls the schedulers make)
+
+const UNOBSERVED: DestView = { state: 'Alive', observed: false, nodeEpoch: 0n };
+
+function viewOf(view: SchedulerView, node: NodeId): DestView {
+  return view.nodeViews[node] ?? UNOBSERVED;
+}
+
+/** `GetDrainingOrStoppingNodes`, sorted (§2.5.3 step 1): Draining or Stopping, never Unknown. */
+export function drainingOrStoppingNodes(view: SchedulerView): NodeId[] {
+  return Object.entries(view.nodeViews)
+    .filter(([, v]) => v.state === 'Draining' || v.state === 'Stopping')
+    .map(([n]) => n)
+    .sort();
+}
+
+/** `filterSchedulableNodeIDs(GetAliveNodeIDs())`: alive members that pass §2.5.2, sorted. */
+export function schedulableDestinations(view: SchedulerView): NodeId[] {
+  const frozen = isSchedulingFrozen(
+    view.hasActiveSession,
+    Object.values(view.nodeViews).map((v) => v.state),
+  );
+  return [...new Set(view.aliveNodes)].filter((n) => isSchedulableDest(frozen, view.gate, n, viewOf(view, n))).sort();
+}
+
+/** `GetTaskSizePerNode`: changefeeds bound to each node (Scheduling or Replicating). */
+export function taskSizePerNode(db: ChangefeedDb): Map<NodeId, number> {
+  const sizes = new Map<NodeId, number>();
+  for (const e of db.values()) {
+    if (e.nodeId !== '' && e.bucket !== undefined) sizes.set(e.nodeId, (sizes.get(e.nodeId) ?? 0) + 1);
+  }
+  return sizes;
+}
+
+/** `CountMoveMaintainerOperatorsFromNodes(origins)` (§2.0). */
+export function countMoveOperatorsFromNodes(view: SchedulerView, origins: readonly NodeId[]): number {
+  const set = new Set(origins);
+  return view.operators.filter((o) => o.kind === 'move' && o.origin !== undefined && set.has(o.origin)).length;
+}
+
+function absentChangefeeds(db: ChangefeedDb): string[] {
+  return [...db].filter(([, e]) => e.bucket === 'Absent').map(([cf]) => cf).sort();
+}
+
+function bucketMembers(db: ChangefeedDb, node: NodeId): string[] {
+  return [...db].filter(([, e]) => e.nodeId === node && e.bucket !== undefined).map(([cf]) => cf).sort();
+}
+
+function checkView(view: SchedulerView): void {
+  if (!Number.isSafeInteger(view.batchSize) || view.batchSize < 0) {
+    throw new SchedulerInputError(`batchSize must be a non-negative integer, got ${view.batchSize}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tie-breaks: each algorithm is written once against a `choose` callback; exploring every choice
+// path gives the outcome set, always taking the first (smallest) option gives the default.
+
+type Choose = <T>(options: readonly T[]) => T;
+
+function firstChoice<T>(options: readonly T[]): T {
+  return options[0] as T;
+}
+
+/** Runs `run` along every choice path; outcomes with equal keys are merged (first kept). */
+function everyOutcome<R>(run: (choose: Choose) => R, key: (r: R) => string): R[] {
+  const out = new Map<string, R>();
+  const pending: number[][] = [[]];
+  while (pending.length > 0) {
+    const prefix = pending.pop() as number[];
+    let depth = 0;
+    const taken: number[] = [];
+    const choose: Choose = <T>(options: readonly T[]): T => {
+      if (options.length === 0) throw new Error('internal: choice among no options');
+      let pick = 0;
+      if (depth < prefix.length) pick = prefix[depth] as number;
+      else for (let alt = 1; alt < options.length; alt++) pending.push([...taken, alt]);
+      taken.push(pick);
+      depth++;
+      return options[pick] as T;
+    };
+    const r = run(choose);
+    const k = key(r);
+    if (!out.has(k)) out.set(k, r);
+  }
+  return [...out.values()];
+}
+
+function outcomeKey<S>(r: TickResult<S>): string {
+  const show = (ps: readonly Proposal[]) => ps.map((p) => JSON.stringify(p)).sort();
+  return JSON.stringify([show(r.proposals), show(r.rejected), r.state, r.nextRunInMs], (_k, v) =>
+    typeof v === 'bigint' ? v.toString() : v,
+  );
+}
+
+/** The nodes among `candidates` with the least load (all of them: a tie is a choice). */
+function leastLoaded(candidates: readonly NodeId[], load: ReadonlyMap<NodeId, number>): NodeId[] {
+  let min = Infinity;
+  for (const n of candidates) min = Math.min(min, load.get(n) ?? 0);
+  return candidates.filter((n) => (load.get(n) ?? 0) === min);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Basic scheduler (§2.4.1)
+
+/**
+ * One basic-scheduler tick (§2.4.1, `basicScheduler.Execute` and `pkg/scheduler.BasicSchedule`):
+ * - nothing absent or `available = batch − OperatorSize() ≤ 0` → nothing, next run in 500 ms;
+ * - `available < batch/2` (integer division) → nothing, next run in 100 ms;
+ * - else up to `available` absent changefeeds, in map order, each offered to a least-loaded
+ *   schedulable destination; an accepted add raises that node's load; stop once `available`
+ *   adds were accepted. No schedulable destination → nothing. Next run in 500 ms.
+ */
+function basicRun(view: SchedulerView, admit: Admit, choose: Choose): TickResult<null> {
+  checkView(view);
+  const batch = view.batchSize;
+  const available = batch - view.operators.length;
+  const absent = absentChangefeeds(view.db);
+  const result = (proposals: Proposal[], rejected: Proposal[], nextRunInMs: number) => ({
+    proposals,
+    rejected,
+    state: null,
+    nextRunInMs,
+  });
+  if (absent.length === 0 || available <= 0) return result([], [], 500);
+  if (available < Math.floor(batch / 2)) return result([], [], 100);
+
+  const dests = schedulableDestinations(view);
+  if (dests.length === 0) return result([], [], 500);
+  const sizes = taskSizePerNode(view.db);
+  const load = new Map(dests.map((n) => [n, sizes.get(n) ?? 0] as const));
+
+  // GetAbsentBatch: the first `available` absent changefeeds in map order.
+  const remaining = [...absent];
+  const batchOrder: string[] = [];
+  while (batchOrder.length < available && remaining.length > 0) {
+    const cf = choose(remaining);
+    remaining.splice(remaining.indexOf(cf), 1);
+    batchOrder.push(cf);
+  }
+
+  const proposals: Proposal[] = [];
+  const rejected: Proposal[] = [];
+  for (const cf of batchOrder) {
+    const dest = choose(leastLoaded(dests, load));
+    const p: Proposal = { kind: 'add', changefeed: cf, dest };
+    if (admit(p)) {
+      load.set(dest, (load.get(dest) ?? 0) + 1);
+      proposals.push(p);
+    } else rejected.push(p);
+    if (proposals.length >= available) break;
+  }
+  return result(proposals, rejected, 500);
+}
+
+/** Every outcome of one basic-scheduler tick, one per distinct tie-break (§2.4.1). */
+export function basicSchedulerOutcomes(
+  view: SchedulerView,
+  admit: Admit = predictedAdmission(view),
+): TickResult<null>[] {
+  return everyOutcome((choose) => basicRun(view, admit, choose), outcomeKey);
+}
+
+/** The default basic-scheduler tick for hosts: ties go to the smallest id (§2.4.1). */
+export function basicSchedulerTick(view: SchedulerView, admit: Admit = predictedAdmission(view)): TickResult<null> {
+  return basicRun(view, admit, firstChoice);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drain scheduler (§2.5.3)
+
+/** The drain scheduler's own state: where the next round starts (`rrCursor`). */
+export interface DrainSchedulerState {
+  readonly rrCursor: number;
+}
+
+export const initialDrainSchedulerState: DrainSchedulerState = { rrCursor: 0 };
+
+/**
+ * One drain-scheduler tick (§2.5.3):
+ * 1. draining := Draining or Stopping nodes (not Unknown), sorted; none → next run in 1 s;
+ * 2. available := batch − moves whose origin is draining (unrelated operators do not count);
+ *    ≤ 0 → next run in 200 ms;
+ * 3. dests := alive ∩ schedulable (§2.5.2); none → next run in 1 s;
+ * 4. loads are snapshotted, and raised within the tick by each accepted move;
+ * 5. rounds over the draining nodes from `rrCursor`: each origin offers its next maintainer (map
+ *    order) whose changefeed has no operator, to a least-loaded dest other than the origin; a
+ *    maintainer is used up whether its move is accepted, rejected or finds no dest;
+ * 6. `rrCursor` advances by one after every round; stop when the budget is spent or a round made
+ *    no progress. Next run in 200 ms.
+ */
+function drainRun(
+  view: SchedulerView,
+  state: DrainSchedulerState,
+  admit: Admit,
+  choose: Choose,
+): TickResult<DrainSchedulerState> {
+  checkView(view);
+  if (!Number.isSafeInteger(state.rrCursor) || state.rrCursor < 0) {
+    throw new SchedulerInputError(`rrCursor must be a non-negative integer, got ${state.rrCursor}`);
+  }
+  const draining = drainingOrStoppingNodes(view);
+  const unchanged = (nextRunInMs: number): TickResult<DrainSchedulerState> => ({
+    proposals: [],
+    rejected: [],
+    state,
+    nextRunInMs,
+  });
+  if (draining.length === 0) return unchanged(1000);
+  const available = view.batchSize - countMoveOperatorsFromNodes(view, draining);
+  if (available <= 0) return unchanged(200);
+  const dests = schedulableDestinations(view);
+  if (dests.length === 0) return unchanged(1000);
+
+  const load = taskSizePerNode(view.db);
+  const withOperator = new Set(view.operators.map((o) => o.changefeed));
+  const unused = new Map(draining.map((n) => [n, bucketMembers(view.db, n)] as const));
+  const proposals: Proposal[] = [];
+  const rejected: Proposal[] = [];
+
+  /** scheduleOneFromNode: true when a move from `origin` was accepted. */
+  const scheduleOne = (origin: NodeId): boolean => {
+    const left = unused.get(origin) as string[];
+    while (left.length > 0) {
+      // The next maintainer in map order; one that has an operator is passed over whatever the
+      // order, so only the free ones are a real choice.
+      const free = left.filter((cf) => !withOperator.has(cf));
+      if (free.length === 0) {
+        left.length = 0;
+        return false;
+      }
+      const cf = choose(free);
+      left.splice(left.indexOf(cf), 1);
+      const candidates = dests.filter((n) => n !== origin);
+      if (candidates.length === 0) return false;
+      const dest = choose(leastLoaded(candidates, load));
+      const p: Proposal = { kind: 'move', changefeed: cf, origin, dest };
+      if (admit(p)) {
+        load.set(dest, (load.get(dest) ?? 0) + 1);
+        proposals.push(p);
+        return true;
+      }
+      rejected.push(p);
+    }
+    return false;
+  };
+
+  let cursor = state.rrCursor >= draining.length ? 0 : state.rrCursor;
+  while (proposals.length < available) {
+    let progress = false;
+    for (let i = 0; i < draining.length && proposals.length < available; i++) {
+      if (scheduleOne(draining[(cursor + i) % draining.length] as NodeId)) progress = true;
+    }
+    cursor = (cursor + 1) % draining.length;
+    if (!progress) break;
+  }
+  return { proposals, rejected, state: { rrCursor: cursor }, nextRunInMs: 200 };
+}
+
+/** Every outcome of one drain-scheduler tick, one per distinct tie-break (§2.5.3). */
+export function drainSchedulerOutcomes(
+  view: SchedulerView,
+  state: DrainSchedulerState,
+  admit: Admit = predictedAdmission(view),
+): TickResult<DrainSchedulerState>[] {
+  return everyOutcome((choose) => drainRun(view, state, admit, choose), outcomeKey);
+}
+
+/** The default drain-scheduler tick for hosts: ties go to the smallest id (§2.5.3). */
+export function drainSchedulerTick(
+  view: SchedulerView,
+  state: DrainSchedulerState,
+  admit: Admit = predictedAdmission(view),
+): TickResult<DrainSchedulerState> {
+  return drainRun(view, state, admit, firstChoice);
+}

@@ -1,0 +1,327 @@
+/**
+ * Conformance tests for the coordinator schedulers: spec §6.6 items 1–6
+ * (`coordinator/scheduler/drain_test.go`), and the rules of §2.4.1 (basic, balance) and §2.5.3
+ * (drain) case by case, including the tie-breaks (every outcome, and the host default among them).
+ * Machines: none (pure functions of machines/coordinator/schedulers.ts over gates.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  addAbsentChangefeed,
+  basicSchedulerOutcomes,
+  basicSchedulerTick,
+  bindChangefeedToNode,
+  drainSchedulerOutcomes,
+  drainSchedulerTick,
+  emptyChangefeedDb,
+  initialDrainSchedulerState,
+  markMaintainerReplicating,
+  SchedulerInputError,
+  type ChangefeedDb,
+  type OperatorSummary,
+  type Proposal,
+  type SchedulerView,
+  type TickResult,
+} from '../../machines/coordinator/index.js';
+import { recordHeartbeat, startTargetGate, type DestView, type SchedulerGate } from '../../machines/coordinator/drain.js';
+
+/** A DB with the given changefeeds replicating on the given nodes ('' = absent). */
+function dbOf(placement: Record<string, string>): ChangefeedDb {
+  let db = emptyChangefeedDb;
+  for (const [cf, node] of Object.entries(placement)) {
+    db = addAbsentChangefeed(db, cf);
+    if (node !== '') db = markMaintainerReplicating(bindChangefeedToNode(db, cf, node), cf);
+  }
+  return db;
+}
+
+const alive = (nodeEpoch = 1n): DestView => ({ state: 'Alive', observed: true, nodeEpoch });
+const draining = (nodeEpoch = 1n): DestView => ({ state: 'Draining', observed: true, nodeEpoch });
+
+function view(partial: Partial<SchedulerView> & Pick<SchedulerView, 'db' | 'aliveNodes'>): SchedulerView {
+  return {
+    operators: [],
+    epochBumping: [],
+    nodeViews: {},
+    gate: null,
+    hasActiveSession: true,
+    batchSize: 10,
+    ...partial,
+  };
+}
+
+const move = (changefeed: string, origin: string, dest: string): Proposal => ({ kind: 'move', changefeed, origin, dest });
+const add = (changefeed: string, dest: string): Proposal => ({ kind: 'add', changefeed, dest });
+
+/** Proposal lists as order-free sets, for comparing outcome sets. */
+function asSets<S>(outcomes: readonly TickResult<S>[]): string[][] {
+  return outcomes.map((o) => o.proposals.map((p) => JSON.stringify(p)).sort()).sort();
+}
+const sets = (...lists: Proposal[][]): string[][] => lists.map((l) => l.map((p) => JSON.stringify(p)).sort()).sort();
+
+describe('§6.6 drain scheduler conformance (coordinator/scheduler/drain_test.go)', () => {
+  it('§6.6.1 CreatesMoveOperators: origin Draining, dest-hot has 2, dest-cold 0 → move to dest-cold', () => {
+    const v = view({
+      db: dbOf({ cf: 'origin', h1: 'dest-hot', h2: 'dest-hot' }),
+      aliveNodes: ['origin', 'dest-hot', 'dest-cold'],
+      nodeViews: { origin: draining() },
+    });
+    const tick = drainSchedulerTick(v, initialDrainSchedulerState);
+    expect(tick.proposals).toEqual([move('cf', 'origin', 'dest-cold')]);
+    expect(asSets(drainSchedulerOutcomes(v, initialDrainSchedulerState))).toEqual(sets([move('cf', 'origin', 'dest-cold')]));
+  });
+
+  it('§6.6.2 SkipsChangefeedWithInflightOperator: cf1 has a move; batch 2 → only cf2 gets a move', () => {
+    const v = view({
+      db: dbOf({ cf1: 'origin', cf2: 'origin' }),
+      aliveNodes: ['origin', 'dest'],
+      nodeViews: { origin: draining() },
+      operators: [{ changefeed: 'cf1', kind: 'move', origin: 'origin' }],
+      batchSize: 2,
+    });
+    const tick = drainSchedulerTick(v, initialDrainSchedulerState);
+    expect(tick.proposals).toEqual([move('cf2', 'origin', 'dest')]);
+    expect(tick.rejected).toEqual([]);
+    for (const o of drainSchedulerOutcomes(v, initialDrainSchedulerState)) {
+      expect(o.proposals.map((p) => p.changefeed)).not.toContain('cf1');
+    }
+  });
+
+  it('§6.6.3 IgnoresUnrelatedOperatorCapacity: an unrelated move other→dest does not use the batch-1 budget', () => {
+    const v = view({
+      db: dbOf({ cf: 'origin', other: 'other' }),
+      aliveNodes: ['origin', 'dest', 'other'],
+      nodeViews: { origin: draining() },
+      operators: [{ changefeed: 'other', kind: 'move', origin: 'other' }],
+      batchSize: 1,
+    });
+    expect(drainSchedulerTick(v, initialDrainSchedulerState).proposals).toEqual([move('cf', 'origin', 'dest')]);
+    // The budget counts only moves out of draining nodes: one such move fills batch 1.
+    const full = { ...v, db: dbOf({ cf: 'origin', cf0: 'origin', other: 'other' }), operators: [{ changefeed: 'cf0', kind: 'move', origin: 'origin' } as const] };
+    const blocked = drainSchedulerTick(full, initialDrainSchedulerState);
+    expect(blocked.proposals).toEqual([]);
+    expect(blocked.nextRunInMs).toBe(200);
+  });
+
+  it('§6.6.4 RotatesAcrossDrainingNodes: batch 1 moves cf-a first, then (after it finishes) cf-b', () => {
+    const base = view({
+      db: dbOf({ 'cf-a': 'origin-a', 'cf-b': 'origin-b' }),
+      aliveNodes: ['origin-a', 'origin-b', 'dest'],
+      nodeViews: { 'origin-a': draining(), 'origin-b': draining() },
+      batchSize: 1,
+    });
+    const first = drainSchedulerTick(base, initialDrainSchedulerState);
+    expect(first.proposals).toEqual([move('cf-a', 'origin-a', 'dest')]);
+    expect(first.state.rrCursor).toBe(1);
+    // The move finished: cf-a now replicates on dest and the controller holds no operator.
+    const after = { ...base, db: dbOf({ 'cf-a': 'dest', 'cf-b': 'origin-b' }) };
+    const second = drainSchedulerTick(after, first.state);
+    expect(second.proposals).toEqual([move('cf-b', 'origin-b', 'dest')]);
+    // Without the cursor the first origin would be served again (origin-a has nothing left, so
+    // with cf-a back on origin-a it would win): the cursor is what rotates.
+    expect(drainSchedulerTick(base, first.state).proposals).toEqual([move('cf-b', 'origin-b', 'dest')]);
+  });
+
+  it('§6.6.5 RequiresTargetAckBeforeUsingDestination: gate(origin, 7); only dest-acked reported it', () => {
+    let gate: SchedulerGate = startTargetGate('origin', 7n);
+    gate = recordHeartbeat(gate, 'dest-acked', 1n, { observed: true, nodeEpoch: 1n }, { target: 'origin', epoch: 7n });
+    gate = recordHeartbeat(gate, 'dest-pending', 1n, { observed: true, nodeEpoch: 1n }, { target: '', epoch: 0n });
+    const v = view({
+      db: dbOf({ cf: 'origin', x1: 'dest-acked', x2: 'dest-acked' }),
+      aliveNodes: ['origin', 'dest-acked', 'dest-pending'],
+      nodeViews: { origin: draining(), 'dest-acked': alive(), 'dest-pending': alive() },
+      gate,
+    });
+    // dest-pending is less loaded but unacknowledged, so the move still goes to dest-acked.
+    expect(asSets(drainSchedulerOutcomes(v, initialDrainSchedulerState))).toEqual(sets([move('cf', 'origin', 'dest-acked')]));
+  });
+
+  it('§6.6.6 SkipsWhenSchedulingFrozen: no session and a node Draining → no operator', () => {
+    const v = view({
+      db: dbOf({ cf: 'origin' }),
+      aliveNodes: ['origin', 'dest'],
+      nodeViews: { origin: draining(), dest: alive() },
+      hasActiveSession: false,
+    });
+    const tick = drainSchedulerTick(v, initialDrainSchedulerState);
+    expect(tick.proposals).toEqual([]);
+    expect(tick.nextRunInMs).toBe(1000);
+    expect(drainSchedulerTick({ ...v, hasActiveSession: true }, initialDrainSchedulerState).proposals).toEqual([
+      move('cf', 'origin', 'dest'),
+    ]);
+  });
+});
+
+describe('§2.5.3 drain scheduler rules', () => {
+  it('an Unknown node is not draining: nothing to evacuate, next run in 1 s', () => {
+    const v = view({
+      db: dbOf({ cf: 'origin' }),
+      aliveNodes: ['origin', 'dest'],
+      nodeViews: { origin: { state: 'Unknown', observed: true, nodeEpoch: 1n } },
+    });
+    expect(drainSchedulerTick(v, initialDrainSchedulerState)).toMatchObject({ proposals: [], nextRunInMs: 1000 });
+    // A Stopping origin is still evacuated.
+    const stopping = { ...v, nodeViews: { origin: { state: 'Stopping', observed: true, nodeEpoch: 1n } as DestView } };
+    expect(drainSchedulerTick(stopping, initialDrainSchedulerState).proposals).toEqual([move('cf', 'origin', 'dest')]);
+  });
+
+  it('the least-loaded destination is re-evaluated after every accepted move within the tick', () => {
+    const v = view({
+      db: dbOf({ c1: 'origin', c2: 'origin', c3: 'origin', h: 'd1' }),
+      aliveNodes: ['origin', 'd1', 'd2'],
+      nodeViews: { origin: draining() },
+    });
+    const tick = drainSchedulerTick(v, initialDrainSchedulerState);
+    expect(tick.proposals).toEqual([move('c1', 'origin', 'd2'), move('c2', 'origin', 'd1'), move('c3', 'origin', 'd2')]);
+    // In every outcome the final loads are balanced: d1 and d2 end with 2 each.
+    for (const o of drainSchedulerOutcomes(v, initialDrainSchedulerState)) {
+      const to = (d: string) => o.proposals.filter((p) => p.dest === d).length;
+      expect([to('d1'), to('d2')]).toEqual([1, 2]);
+    }
+  });
+
+  it('the budget is batch minus drain moves: batch 2 with one drain move in flight proposes one', () => {
+    const v = view({
+      db: dbOf({ c0: 'origin', c1: 'origin', c2: 'origin' }),
+      aliveNodes: ['origin', 'dest'],
+      nodeViews: { origin: draining() },
+      operators: [{ changefeed: 'c0', kind: 'move', origin: 'origin' }],
+      batchSize: 2,
+    });
+    const outcomes = drainSchedulerOutcomes(v, initialDrainSchedulerState);
+    expect(asSets(outcomes)).toEqual(sets([move('c1', 'origin', 'dest')], [move('c2', 'origin', 'dest')]));
+  });
+
+  it('a draining origin is never its own destination, and no other destination means no move', () => {
+    const v = view({ db: dbOf({ cf: 'origin' }), aliveNodes: ['origin'], nodeViews: { origin: draining() } });
+    expect(drainSchedulerTick(v, initialDrainSchedulerState)).toMatchObject({ proposals: [], nextRunInMs: 1000 });
+  });
+
+  it('round robin: batch 3 over origins a (3 cfs) and b (1 cf) from cursor 1 serves b, a, a', () => {
+    const v = view({
+      db: dbOf({ a1: 'a', a2: 'a', a3: 'a', b1: 'b' }),
+      aliveNodes: ['a', 'b', 'd'],
+      nodeViews: { a: draining(), b: draining() },
+      batchSize: 3,
+    });
+    const tick = drainSchedulerTick(v, { rrCursor: 1 });
+    expect(tick.proposals.map((p) => p.changefeed)).toEqual(['b1', 'a1', 'a2']);
+    // Round 1 starts at b (b1, a1), round 2 at a (a2, budget spent): the cursor advanced twice.
+    expect(tick.state.rrCursor).toBe(1);
+    // From cursor 0 the same budget goes a1, b1, a2.
+    expect(drainSchedulerTick(v, initialDrainSchedulerState).proposals.map((p) => p.changefeed)).toEqual(['a1', 'b1', 'a2']);
+  });
+
+  it('a cursor past the end of the draining list restarts at 0; a round without progress ends the tick', () => {
+    const v = view({ db: dbOf({ a1: 'a' }), aliveNodes: ['a', 'd'], nodeViews: { a: draining() } });
+    const tick = drainSchedulerTick(v, { rrCursor: 5 });
+    expect(tick.proposals).toEqual([move('a1', 'a', 'd')]);
+    expect(tick.state.rrCursor).toBe(0);
+  });
+
+  it('a rejected move uses up that maintainer and the origin offers its next one', () => {
+    const v = view({ db: dbOf({ c1: 'o', c2: 'o' }), aliveNodes: ['o', 'd'], nodeViews: { o: draining() }, batchSize: 1 });
+    const tick = drainSchedulerTick(v, initialDrainSchedulerState, (p) => p.changefeed !== 'c1');
+    expect(tick.rejected).toEqual([move('c1', 'o', 'd')]);
+    expect(tick.proposals).toEqual([move('c2', 'o', 'd')]);
+    // A changefeed reserved by an epoch bump is rejected by the predicted admission (§2.4 precheck).
+    const bumping = drainSchedulerTick({ ...v, epochBumping: ['c1'] }, initialDrainSchedulerState);
+    expect(bumping.rejected).toEqual([move('c1', 'o', 'd')]);
+    expect(bumping.proposals).toEqual([move('c2', 'o', 'd')]);
+  });
+
+  it('ties: every least-loaded destination is an outcome, the default is the smallest id', () => {
+    const v = view({ db: dbOf({ cf: 'o' }), aliveNodes: ['o', 'd3', 'd1', 'd2'], nodeViews: { o: draining() } });
+    const outcomes = drainSchedulerOutcomes(v, initialDrainSchedulerState);
+    expect(asSets(outcomes)).toEqual(sets([move('cf', 'o', 'd1')], [move('cf', 'o', 'd2')], [move('cf', 'o', 'd3')]));
+    const def = drainSchedulerTick(v, initialDrainSchedulerState);
+    expect(def.proposals).toEqual([move('cf', 'o', 'd1')]);
+    expect(asSets(outcomes)).toContainEqual(asSets([def])[0]);
+  });
+
+  it('ties: batch 1 with two free maintainers on one origin → either may move (map order)', () => {
+    const v = view({ db: dbOf({ c1: 'o', c2: 'o' }), aliveNodes: ['o', 'd'], nodeViews: { o: draining() }, batchSize: 1 });
+    expect(asSets(drainSchedulerOutcomes(v, initialDrainSchedulerState))).toEqual(
+      sets([move('c1', 'o', 'd')], [move('c2', 'o', 'd')]),
+    );
+  });
+
+  it('bad input is a typed error', () => {
+    const v = view({ db: dbOf({}), aliveNodes: [] });
+    expect(() => drainSchedulerTick(v, { rrCursor: -1 })).toThrow(SchedulerInputError);
+    expect(() => drainSchedulerTick({ ...v, batchSize: 1.5 }, initialDrainSchedulerState)).toThrow(SchedulerInputError);
+  });
+});
+
+describe('§2.4.1 basic scheduler rules', () => {
+  const ops = (n: number): OperatorSummary[] => Array.from({ length: n }, (_, i) => ({ changefeed: `busy${i}`, kind: 'add' }));
+
+  it('adds each absent changefeed to the least-loaded schedulable node, loads raised as it goes', () => {
+    const v = view({ db: dbOf({ a1: '', a2: '', a3: '', r: 'n1' }), aliveNodes: ['n1', 'n2'] });
+    const tick = basicSchedulerTick(v);
+    expect(tick.proposals).toEqual([add('a1', 'n2'), add('a2', 'n1'), add('a3', 'n2')]);
+    expect(tick.nextRunInMs).toBe(500);
+    for (const o of basicSchedulerOutcomes(v)) {
+      expect(o.proposals.filter((p) => p.dest === 'n2')).toHaveLength(2);
+    }
+  });
+
+  it('batch rule: available = batch − OperatorSize; below batch/2 it waits 100 ms, at 0 it waits 500 ms', () => {
+    const db = dbOf({ a1: '', a2: '', a3: '' });
+    // batch 4, 2 operators: available 2 = batch/2 → runs, at most 2 adds.
+    const runs = basicSchedulerTick(view({ db, aliveNodes: ['n'], operators: ops(2), batchSize: 4 }));
+    expect(runs.proposals).toHaveLength(2);
+    // batch 4, 3 operators: available 1 < 2 → skipped, retried soon.
+    expect(basicSchedulerTick(view({ db, aliveNodes: ['n'], operators: ops(3), batchSize: 4 }))).toMatchObject({
+      proposals: [],
+      nextRunInMs: 100,
+    });
+    // batch 5, 3 operators: available 2 = floor(5/2) → runs (integer division).
+    expect(basicSchedulerTick(view({ db, aliveNodes: ['n'], operators: ops(3), batchSize: 5 })).proposals).toHaveLength(2);
+    expect(basicSchedulerTick(view({ db, aliveNodes: ['n'], operators: ops(4), batchSize: 4 }))).toMatchObject({
+      proposals: [],
+      nextRunInMs: 500,
+    });
+    // Nothing absent: nothing to do.
+    expect(basicSchedulerTick(view({ db: dbOf({ r: 'n' }), aliveNodes: ['n'] })).proposals).toEqual([]);
+  });
+
+  it('the batch limit picks any `available` absent changefeeds (map order): every subset is an outcome', () => {
+    const v = view({ db: dbOf({ a1: '', a2: '', a3: '' }), aliveNodes: ['n'], batchSize: 2 });
+    expect(asSets(basicSchedulerOutcomes(v))).toEqual(
+      sets([add('a1', 'n'), add('a2', 'n')], [add('a1', 'n'), add('a3', 'n')], [add('a2', 'n'), add('a3', 'n')]),
+    );
+  });
+
+  it('destinations pass §2.5.2: not Draining, not the gate target, acknowledged, not frozen', () => {
+    const db = dbOf({ a: '' });
+    const base = { db, aliveNodes: ['busy', 'free', 'drn'] };
+    const loaded = dbOf({ a: '', x: 'busy' });
+    // free is the least loaded but Draining → busy.
+    expect(
+      basicSchedulerTick(view({ ...base, db: loaded, nodeViews: { free: draining(), drn: draining() } })).proposals,
+    ).toEqual([add('a', 'busy')]);
+    // Frozen (no session, a node Draining): no destination at all.
+    expect(basicSchedulerTick(view({ ...base, nodeViews: { drn: draining() }, hasActiveSession: false })).proposals).toEqual([]);
+    // Target gate: only the acknowledged node qualifies.
+    let gate: SchedulerGate = startTargetGate('drn', 3n);
+    gate = recordHeartbeat(gate, 'busy', 1n, { observed: true, nodeEpoch: 1n }, { target: 'drn', epoch: 3n });
+    const gated = view({ ...base, db: loaded, gate, nodeViews: { busy: alive(), free: alive(), drn: draining() } });
+    expect(asSets(basicSchedulerOutcomes(gated))).toEqual(sets([add('a', 'busy')]));
+    // A node outside alive membership is never a destination even if the view says Alive.
+    expect(basicSchedulerTick(view({ db, aliveNodes: ['n1'], nodeViews: { n0: alive() } })).proposals).toEqual([add('a', 'n1')]);
+  });
+
+  it('ties: every least-loaded node is an outcome and the default is among them', () => {
+    const v = view({ db: dbOf({ a: '' }), aliveNodes: ['n2', 'n1'] });
+    const outcomes = basicSchedulerOutcomes(v);
+    expect(asSets(outcomes)).toEqual(sets([add('a', 'n1')], [add('a', 'n2')]));
+    expect(asSets(outcomes)).toContainEqual(asSets([basicSchedulerTick(v)])[0]);
+  });
+
+  it('a rejected add raises no load, and the next absent changefeed still gets the least-loaded node', () => {
+    const v = view({ db: dbOf({ a1: '', a2: '', x: 'n2' }), aliveNodes: ['n1', 'n2'], operators: [{ changefeed: 'a1', kind: 'move' }] });
+    const tick = basicSchedulerTick(v);
+    expect(tick.rejected).toEqual([add('a1', 'n1')]);
+    expect(tick.proposals).toEqual([add('a2', 'n1')]);
+  });
+});
