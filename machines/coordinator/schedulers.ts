@@ -374,3 +374,165 @@ export function drainSchedulerTick(
 ): TickResult<DrainSchedulerState> {
   return drainRun(view, state, admit, firstChoice);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Balance scheduler (§2.4.1)
+
+/** The balance scheduler's own state; times are the host's virtual clock in ms. */
+export interface BalanceSchedulerState {
+  /** `lastRebalanceTime`: the scheduler's creation, then the last tick that balanced. */
+  readonly lastRebalanceAt: number;
+  /** `forceBalance`: the last balance used the whole batch, so the next tick need not wait. */
+  readonly forceBalance: boolean;
+  /**
+   * `drainBalanceBlockedUntil`: one balance interval after the last tick that saw a node draining;
+   * null before any (Go's zero time).
+   */
+  readonly drainBlockedUntil: number | null;
+}
+
+/** A balance scheduler created at `now` (`NewBalanceScheduler` sets `lastRebalanceTime = now`). */
+export function initialBalanceSchedulerState(now: number): BalanceSchedulerState {
+  return { lastRebalanceAt: now, forceBalance: false, drainBlockedUntil: null };
+}
+
+/** The balance scheduler's clock and configuration for one tick. */
+export interface BalanceTiming {
+  /** The tick's time (virtual clock, ms). */
+  readonly now: number;
+  /** `checkBalanceInterval` in ms. */
+  readonly intervalMs: number;
+}
+
+/**
+ * `CheckBalanceStatus` (`pkg/scheduler/balance.go`): over the schedulable nodes only, how many
+ * changefeeds the nodes below ⌊total/nodes⌋ lack. 0 when there is no schedulable node.
+ */
+export function balanceShortfall(sizes: ReadonlyMap<NodeId, number>, active: readonly NodeId[]): number {
+  if (active.length === 0) return 0;
+  const loads = active.map((n) => sizes.get(n) ?? 0);
+  const lower = Math.floor(loads.reduce((a, b) => a + b, 0) / loads.length);
+  return loads.reduce((sum, l) => sum + Math.max(0, lower - l), 0);
+}
+
+/**
+ * One balance-scheduler tick (§2.4.1, `balanceScheduler.Execute` with `pkg/scheduler.Balance`):
+ * - a node observed Draining or Stopping (not Unknown) → skip and block until now + interval
+ *   (1 s when the interval is 0); each such tick extends the block;
+ * - still blocked (now < drainBlockedUntil) → skip;
+ * - not forced and less than one interval since the last rebalance → skip until that interval ends;
+ * - any operator or any absent changefeed → skip (not stable);
+ * - nothing short on the schedulable nodes (`CheckBalanceStatus`) → skip;
+ * - else balance: nodes hosting Replicating changefeeds plus the schedulable nodes; the lower limit
+ *   ⌊replicating/nodes⌋; repeatedly the least-loaded node below the limit takes one changefeed from
+ *   the most-loaded node at or above it, until the minimum reaches the limit, `batch` moves, or the
+ *   total shortfall is met. Origin = the changefeed's node. `forceBalance` := moves ≥ batch.
+ *
+ * Faithful on purpose: the move targets come from every node hosting a Replicating changefeed, not
+ * only the schedulable ones, so a node that fails §2.5.2 (Unknown, pending a clear, unacknowledged
+ * under a target gate) but hosts a changefeed can receive a balance move when it is below the limit.
+ */
+function balanceRun(
+  view: SchedulerView,
+  state: BalanceSchedulerState,
+  timing: BalanceTiming,
+  admit: Admit,
+  choose: Choose,
+): TickResult<BalanceSchedulerState> {
+  checkView(view);
+  const { now, intervalMs } = timing;
+  if (!Number.isFinite(now) || !Number.isFinite(intervalMs) || intervalMs < 0) {
+    throw new SchedulerInputError(`balance timing must be finite with intervalMs ≥ 0, got ${now}, ${intervalMs}`);
+  }
+  const skip = (next: BalanceSchedulerState, nextRunInMs = intervalMs): TickResult<BalanceSchedulerState> => ({
+    proposals: [],
+    rejected: [],
+    state: next,
+    nextRunInMs,
+  });
+  if (drainingOrStoppingNodes(view).length > 0) {
+    const cooldown = intervalMs > 0 ? intervalMs : 1000;
+    return skip({ ...state, drainBlockedUntil: now + cooldown });
+  }
+  if (state.drainBlockedUntil !== null && now < state.drainBlockedUntil) return skip(state);
+  if (!state.forceBalance && now - state.lastRebalanceAt < intervalMs) {
+    return skip(state, state.lastRebalanceAt + intervalMs - now);
+  }
+  if (view.operators.length > 0 || absentChangefeeds(view.db).length > 0) return skip(state);
+  const active = schedulableDestinations(view);
+  if (balanceShortfall(taskSizePerNode(view.db), active) <= 0) return skip(state);
+
+  // pkg/scheduler.Balance
+  const tasks = new Map<NodeId, string[]>();
+  for (const [cf, e] of [...view.db].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (e.bucket === 'Replicating') tasks.set(e.nodeId, [...(tasks.get(e.nodeId) ?? []), cf]);
+  }
+  for (const n of active) if (!tasks.has(n)) tasks.set(n, []);
+  let total = 0;
+  for (const list of tasks.values()) total += list.length;
+  const lower = Math.floor(total / tasks.size);
+  const load = new Map([...tasks].map(([n, list]) => [n, list.length] as const));
+  const targets: NodeId[] = [];
+  const victims: NodeId[] = [];
+  let totalMove = 0;
+  for (const [n, list] of [...tasks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (lower - list.length <= 0) victims.push(n);
+    else {
+      targets.push(n);
+      totalMove += lower - list.length;
+    }
+  }
+  const proposals: Proposal[] = [];
+  const rejected: Proposal[] = [];
+  const done = (): TickResult<BalanceSchedulerState> => ({
+    proposals,
+    rejected,
+    state: { ...state, forceBalance: proposals.length >= view.batchSize, lastRebalanceAt: now },
+    nextRunInMs: intervalMs,
+  });
+  if (totalMove === 0) return done();
+  const extreme = (nodes: readonly NodeId[], pick: (a: number, b: number) => number) => {
+    const best = nodes.map((n) => load.get(n) as number).reduce((a, b) => pick(a, b));
+    return nodes.filter((n) => load.get(n) === best);
+  };
+  for (;;) {
+    const target = choose(extreme(targets, Math.min));
+    if ((load.get(target) as number) >= lower) break;
+    const victim = choose(extreme(victims, Math.max));
+    const left = tasks.get(victim) as string[];
+    if (left.length === 0) throw new Error('internal: balance victim without changefeeds');
+    const cf = choose(left); // the victim's tasks were shuffled
+    const p: Proposal = { kind: 'move', changefeed: cf, origin: victim, dest: target };
+    if (!admit(p)) {
+      // Go retries this very move (ties re-randomised) until one is accepted; see the header.
+      rejected.push(p);
+      break;
+    }
+    proposals.push(p);
+    load.set(target, (load.get(target) as number) + 1);
+    load.set(victim, (load.get(victim) as number) - 1);
+    left.splice(left.indexOf(cf), 1);
+    if (proposals.length >= view.batchSize || proposals.length >= totalMove) break;
+  }
+  return done();
+}
+
+/** Every outcome of one balance-scheduler tick, one per distinct tie-break (§2.4.1). */
+export function balanceSchedulerOutcomes(
+  view: SchedulerView,
+  state: BalanceSchedulerState,
+  timing: BalanceTiming,
+  admit: Admit = predictedAdmission(view),
+): TickResult<BalanceSchedulerState>[] {
+  return everyOutcome((choose) => balanceRun(view, state, timing, admit, choose), outcomeKey);
+}
+
+/** The default balance-scheduler tick for hosts: ties go to the smallest id (§2.4.1). */
+export function balanceSchedulerTick(
+  view: SchedulerView,
+  state: BalanceSchedulerState,
+  timing: BalanceTiming,
+  admit: Admit = predictedAdmission(view),
+): TickResult<BalanceSchedulerState> {
+  return balanceRun(view, state, timing, admit, firstChoice);
+}

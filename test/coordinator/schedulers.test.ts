@@ -7,8 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   addAbsentChangefeed,
+  balanceSchedulerOutcomes,
+  balanceSchedulerTick,
+  balanceShortfall,
   basicSchedulerOutcomes,
   basicSchedulerTick,
+  initialBalanceSchedulerState,
   bindChangefeedToNode,
   drainSchedulerOutcomes,
   drainSchedulerTick,
@@ -19,6 +23,7 @@ import {
   type ChangefeedDb,
   type OperatorSummary,
   type Proposal,
+  type BalanceSchedulerState,
   type SchedulerView,
   type TickResult,
 } from '../../machines/coordinator/index.js';
@@ -216,6 +221,9 @@ describe('§2.5.3 drain scheduler rules', () => {
     const tick = drainSchedulerTick(v, { rrCursor: 5 });
     expect(tick.proposals).toEqual([move('a1', 'a', 'd')]);
     expect(tick.state.rrCursor).toBe(0);
+    // With two origins, cursor 3 restarts at 0 (not 3 mod 2 = 1): origin a is served first.
+    const two = view({ db: dbOf({ a1: 'a', b1: 'b' }), aliveNodes: ['a', 'b', 'd'], nodeViews: { a: draining(), b: draining() }, batchSize: 1 });
+    expect(drainSchedulerTick(two, { rrCursor: 3 }).proposals).toEqual([move('a1', 'a', 'd')]);
   });
 
   it('a rejected move uses up that maintainer and the origin offers its next one', () => {
@@ -323,5 +331,104 @@ describe('§2.4.1 basic scheduler rules', () => {
     const tick = basicSchedulerTick(v);
     expect(tick.rejected).toEqual([add('a1', 'n1')]);
     expect(tick.proposals).toEqual([add('a2', 'n1')]);
+  });
+});
+
+describe('§2.4.1 balance scheduler rules', () => {
+  const timing = (now: number, intervalMs = 1000) => ({ now, intervalMs });
+  // Created long ago, so the interval since the last rebalance has passed.
+  const fresh: BalanceSchedulerState = initialBalanceSchedulerState(0);
+  const unbalanced = view({ db: dbOf({ c1: 'n1', c2: 'n1', c3: 'n1', c4: 'n1' }), aliveNodes: ['n1', 'n2'] });
+
+  it('moves from the most to the least loaded node up to the lower limit, origin = the changefeed node', () => {
+    const tick = balanceSchedulerTick(unbalanced, fresh, timing(5000));
+    expect(tick.proposals).toEqual([move('c1', 'n1', 'n2'), move('c2', 'n1', 'n2')]);
+    expect(tick.state).toEqual({ lastRebalanceAt: 5000, forceBalance: false, drainBlockedUntil: null });
+    // The shuffle makes any two of n1's changefeeds an outcome.
+    expect(balanceSchedulerOutcomes(unbalanced, fresh, timing(5000))).toHaveLength(6);
+  });
+
+  it('the batch caps the moves and then forces the next tick (forceBalance)', () => {
+    const v = { ...unbalanced, batchSize: 1 };
+    const tick = balanceSchedulerTick(v, fresh, timing(5000));
+    expect(tick.proposals).toHaveLength(1);
+    expect(tick.state.forceBalance).toBe(true);
+    // Forced: the next tick does not wait for the interval.
+    const moved = { ...v, db: dbOf({ c1: 'n2', c2: 'n1', c3: 'n1', c4: 'n1' }) };
+    expect(balanceSchedulerTick(moved, tick.state, timing(5100)).proposals).toEqual([move('c2', 'n1', 'n2')]);
+    // Not forced: within one interval of the last rebalance it waits for the rest of the interval.
+    const waiting = balanceSchedulerTick(moved, { ...tick.state, forceBalance: false }, timing(5100));
+    expect(waiting).toMatchObject({ proposals: [], nextRunInMs: 900 });
+  });
+
+  it('skipped while a node is observed Draining or Stopping, and for one interval after', () => {
+    const withDrain = { ...unbalanced, aliveNodes: ['n1', 'n2', 'd'], nodeViews: { d: draining() } };
+    const t1 = balanceSchedulerTick(withDrain, fresh, timing(5000));
+    expect(t1.proposals).toEqual([]);
+    expect(t1.state.drainBlockedUntil).toBe(6000);
+    // Each observation extends the window.
+    const t2 = balanceSchedulerTick(withDrain, t1.state, timing(5500));
+    expect(t2.state.drainBlockedUntil).toBe(6500);
+    // The drain is over (d left), but the window still blocks until 6500.
+    const calm = { ...unbalanced };
+    expect(balanceSchedulerTick(calm, t2.state, timing(6499)).proposals).toEqual([]);
+    expect(balanceSchedulerTick(calm, t2.state, timing(6500)).proposals).toHaveLength(2);
+    // An interval of 0 blocks for 1 s.
+    expect(balanceSchedulerTick(withDrain, fresh, timing(5000, 0)).state.drainBlockedUntil).toBe(6000);
+    // An Unknown node is not draining and does not block.
+    const stale = { ...unbalanced, nodeViews: { d: { state: 'Unknown', observed: true, nodeEpoch: 1n } as DestView } };
+    expect(balanceSchedulerTick(stale, fresh, timing(5000)).proposals).toHaveLength(2);
+  });
+
+  it('skipped while any operator exists or any changefeed is absent', () => {
+    const op = { ...unbalanced, operators: [{ changefeed: 'x', kind: 'stop' } as const] };
+    expect(balanceSchedulerTick(op, fresh, timing(5000)).proposals).toEqual([]);
+    const absent = { ...unbalanced, db: addAbsentChangefeed(unbalanced.db, 'new') };
+    expect(balanceSchedulerTick(absent, fresh, timing(5000)).proposals).toEqual([]);
+  });
+
+  it('the balance check counts only schedulable nodes; an unschedulable empty node gets nothing', () => {
+    // n2 is pending a clear: no schedulable node is short, so nothing moves.
+    const gated = { ...unbalanced, gate: { kind: 'clear', target: 't', epoch: 1n, pendingNodes: ['n2'] } as SchedulerGate };
+    expect(balanceSchedulerTick(gated, fresh, timing(5000)).proposals).toEqual([]);
+    expect(balanceShortfall(new Map([['n1', 4]]), ['n1', 'n2'])).toBe(2);
+    expect(balanceShortfall(new Map([['n1', 4]]), [])).toBe(0);
+  });
+
+  it('faithful to Go: a node that hosts a changefeed but fails §2.5.2 can still receive a balance move', () => {
+    // n3 hosts one changefeed and is pending a clear; n2 is empty and schedulable. The check passes
+    // (n2 is short), and the balance then fills n3 as well because it is below the limit.
+    const v = view({
+      db: dbOf({ c1: 'n1', c2: 'n1', c3: 'n1', c4: 'n1', c5: 'n1', c6: 'n1', c7: 'n1', x: 'n3' }),
+      aliveNodes: ['n1', 'n2', 'n3'],
+      gate: { kind: 'clear', target: 't', epoch: 1n, pendingNodes: ['n3'] },
+    });
+    const dests = new Set(balanceSchedulerTick(v, fresh, timing(5000)).proposals.map((p) => p.dest));
+    expect(dests).toEqual(new Set(['n2', 'n3']));
+  });
+
+  it('ties: every least-loaded target and every most-loaded victim are outcomes; the default is one of them', () => {
+    const v = view({ db: dbOf({ a: 'n1', b: 'n2' }), aliveNodes: ['n1', 'n2', 'e1', 'e2'], batchSize: 1 });
+    // 2 changefeeds over 4 nodes: lower limit 0, nothing to move.
+    expect(balanceSchedulerTick(v, fresh, timing(5000)).proposals).toEqual([]);
+    const v2 = view({ db: dbOf({ a1: 'n1', a2: 'n1', b1: 'n2', b2: 'n2' }), aliveNodes: ['n1', 'n2', 'e1', 'e2'], batchSize: 1 });
+    const outcomes = balanceSchedulerOutcomes(v2, fresh, timing(5000));
+    const expected: Proposal[][] = [];
+    for (const [cf, origin] of [['a1', 'n1'], ['a2', 'n1'], ['b1', 'n2'], ['b2', 'n2']] as const) {
+      for (const dest of ['e1', 'e2']) expected.push([move(cf, origin, dest)]);
+    }
+    expect(asSets(outcomes)).toEqual(sets(...expected));
+    expect(asSets(outcomes)).toContainEqual(asSets([balanceSchedulerTick(v2, fresh, timing(5000))])[0]);
+  });
+
+  it('a rejected move ends the tick (Go retries it; see the file header)', () => {
+    const tick = balanceSchedulerTick(unbalanced, fresh, timing(5000), () => false);
+    expect(tick.proposals).toEqual([]);
+    expect(tick.rejected).toEqual([move('c1', 'n1', 'n2')]);
+  });
+
+  it('bad timing is a typed error', () => {
+    expect(() => balanceSchedulerTick(unbalanced, fresh, timing(5000, -1))).toThrow(SchedulerInputError);
+    expect(() => balanceSchedulerTick(unbalanced, fresh, timing(Number.NaN))).toThrow(SchedulerInputError);
   });
 });
