@@ -390,7 +390,17 @@ describe('§2.4.1 balance scheduler rules', () => {
   it('the balance check counts only schedulable nodes; an unschedulable empty node gets nothing', () => {
     // n2 is pending a clear: no schedulable node is short, so nothing moves.
     const gated = { ...unbalanced, gate: { kind: 'clear', target: 't', epoch: 1n, pendingNodes: ['n2'] } as SchedulerGate };
-    expect(balanceSchedulerTick(gated, fresh, timing(5000)).proposals).toEqual([]);
+    const skipped = balanceSchedulerTick(gated, fresh, timing(5000));
+    expect(skipped.proposals).toEqual([]);
+    expect(skipped.state).toBe(fresh); // a skip is not a rebalance: lastRebalanceAt stays
+    // n1 and n2 are even (3 each), n3 (1, Unknown) is short only if it counted: nothing moves,
+    // although Go's Balance over all hosting nodes would fill n3 (limit ⌊7/3⌋ = 2).
+    const even = view({
+      db: dbOf({ a1: 'n1', a2: 'n1', a3: 'n1', b1: 'n2', b2: 'n2', b3: 'n2', c1: 'n3' }),
+      aliveNodes: ['n1', 'n2', 'n3'],
+      nodeViews: { n3: { state: 'Unknown', observed: true, nodeEpoch: 1n } },
+    });
+    expect(balanceSchedulerTick(even, fresh, timing(5000)).proposals).toEqual([]);
     expect(balanceShortfall(new Map([['n1', 4]]), ['n1', 'n2'])).toBe(2);
     expect(balanceShortfall(new Map([['n1', 4]]), [])).toBe(0);
   });
