@@ -4,6 +4,7 @@
  * (drain) case by case, including the tie-breaks (every outcome, and the host default among them).
  * Machines: none (pure functions of machines/coordinator/schedulers.ts over gates.ts).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addAbsentChangefeed,
@@ -27,14 +28,15 @@ import {
   type SchedulerView,
   type TickResult,
 } from '../../machines/coordinator/index.js';
-import { recordHeartbeat, startTargetGate, type DestView, type SchedulerGate } from '../../machines/coordinator/drain.js';
+import { isSchedulableDest, isSchedulingFrozen, recordHeartbeat, startTargetGate, type DestView, type SchedulerGate } from '../../machines/coordinator/drain.js';
 
-/** A DB with the given changefeeds replicating on the given nodes ('' = absent). */
+/** A DB with the given changefeeds replicating on the given nodes ('' = absent, 'n~' = Scheduling on n). */
 function dbOf(placement: Record<string, string>): ChangefeedDb {
   let db = emptyChangefeedDb;
   for (const [cf, node] of Object.entries(placement)) {
     db = addAbsentChangefeed(db, cf);
-    if (node !== '') db = markMaintainerReplicating(bindChangefeedToNode(db, cf, node), cf);
+    if (node.endsWith('~')) db = bindChangefeedToNode(db, cf, node.slice(0, -1));
+    else if (node !== '') db = markMaintainerReplicating(bindChangefeedToNode(db, cf, node), cf);
   }
   return db;
 }
@@ -273,6 +275,11 @@ describe('§2.4.1 basic scheduler rules', () => {
     }
   });
 
+  it('a changefeed still Scheduling counts toward its node load (GetTaskSizePerNode)', () => {
+    const v = view({ db: dbOf({ s: 'n1~', a: '' }), aliveNodes: ['n1', 'n2'] });
+    expect(asSets(basicSchedulerOutcomes(v))).toEqual(sets([add('a', 'n2')]));
+  });
+
   it('batch rule: available = batch − OperatorSize; below batch/2 it waits 100 ms, at 0 it waits 500 ms', () => {
     const db = dbOf({ a1: '', a2: '', a3: '' });
     // batch 4, 2 operators: available 2 = batch/2 → runs, at most 2 adds.
@@ -440,5 +447,130 @@ describe('§2.4.1 balance scheduler rules', () => {
   it('bad timing is a typed error', () => {
     expect(() => balanceSchedulerTick(unbalanced, fresh, timing(5000, -1))).toThrow(SchedulerInputError);
     expect(() => balanceSchedulerTick(unbalanced, fresh, timing(Number.NaN))).toThrow(SchedulerInputError);
+  });
+});
+
+/** Seeded random small clusters: every outcome obeys the rules, checked step by step from outside. */
+describe('§2.4.1 / §2.5.3 properties over random small views', () => {
+  const NODES = ['n1', 'n2', 'n3', 'n4'];
+  const viewArb = fc
+    .record({
+      alive: fc.subarray(NODES, { minLength: 1 }),
+      states: fc.array(fc.constantFrom('none', 'Alive', 'Draining', 'Stopping', 'Unknown'), { minLength: 4, maxLength: 4 }),
+      cfs: fc.array(fc.constantFrom('', '', 'n1', 'n2', 'n3', 'n4', 'n1~', 'n2~', 'n3~', 'n4~'), { maxLength: 4 }),
+      withOp: fc.array(fc.constantFrom(false, false, false, true), { minLength: 4, maxLength: 4 }),
+      clearPending: fc.subarray(NODES),
+      useClear: fc.boolean(),
+      session: fc.boolean(),
+      batch: fc.integer({ min: 0, max: 4 }),
+      cursor: fc.integer({ min: 0, max: 3 }),
+    })
+    .map((r): { v: SchedulerView; cursor: number } => {
+      const placement: Record<string, string> = {};
+      r.cfs.forEach((n, i) => (placement[`cf${i}`] = n));
+      const nodeViews: Record<string, DestView> = {};
+      r.states.forEach((st, i) => {
+        if (st !== 'none') nodeViews[NODES[i] as string] = { state: st as DestView['state'], observed: true, nodeEpoch: 1n };
+      });
+      const operators: OperatorSummary[] = r.cfs.flatMap((n, i) =>
+        r.withOp[i] ? [{ changefeed: `cf${i}`, kind: 'move' as const, origin: n === '' ? 'n1' : n.replace('~', '') }] : [],
+      );
+      const gate: SchedulerGate = r.useClear ? { kind: 'clear', target: 'n1', epoch: 1n, pendingNodes: [...r.clearPending].sort() } : null;
+      return {
+        v: view({ db: dbOf(placement), aliveNodes: r.alive, nodeViews, operators, gate, hasActiveSession: r.session, batchSize: r.batch }),
+        cursor: r.cursor,
+      };
+    });
+
+  const schedulable = (v: SchedulerView) => {
+    const frozen = isSchedulingFrozen(v.hasActiveSession, Object.values(v.nodeViews).map((x) => x.state));
+    const unobserved: DestView = { state: 'Alive', observed: false, nodeEpoch: 0n };
+    return v.aliveNodes.filter((n) => isSchedulableDest(frozen, v.gate, n, v.nodeViews[n] ?? unobserved));
+  };
+  const loads = (v: SchedulerView) => {
+    const m = new Map<string, number>();
+    for (const e of v.db.values()) if (e.nodeId !== '') m.set(e.nodeId, (m.get(e.nodeId) ?? 0) + 1);
+    return m;
+  };
+  const key = (o: TickResult<unknown>) =>
+    JSON.stringify([o.proposals.map((p) => JSON.stringify(p)).sort(), o.rejected.map((p) => JSON.stringify(p)).sort(), o.state, o.nextRunInMs]);
+
+  it('basic: only absent, operator-free changefeeds, each to a then least-loaded schedulable node, within the budget', () => {
+    fc.assert(
+      fc.property(viewArb, ({ v }) => {
+        const outcomes = basicSchedulerOutcomes(v);
+        expect(outcomes.map(key)).toContain(key(basicSchedulerTick(v)));
+        const dests = schedulable(v);
+        const busy = new Set(v.operators.map((o) => o.changefeed));
+        const available = v.batchSize - v.operators.length;
+        for (const o of outcomes) {
+          const load = loads(v);
+          expect(o.proposals.length).toBeLessThanOrEqual(Math.max(0, available));
+          for (const p of o.proposals) {
+            expect(v.db.get(p.changefeed)?.bucket).toBe('Absent');
+            expect(busy.has(p.changefeed)).toBe(false);
+            expect(dests).toContain(p.dest);
+            const min = Math.min(...dests.map((n) => load.get(n) ?? 0));
+            expect(load.get(p.dest) ?? 0).toBe(min);
+            load.set(p.dest, (load.get(p.dest) ?? 0) + 1);
+          }
+        }
+      }),
+      { seed: 20261123, numRuns: 500 },
+    );
+  });
+
+  it('drain: only operator-free maintainers of Draining/Stopping origins, each to a then least-loaded other schedulable node', () => {
+    fc.assert(
+      fc.property(viewArb, ({ v, cursor }) => {
+        const state = { rrCursor: cursor };
+        const outcomes = drainSchedulerOutcomes(v, state);
+        expect(outcomes.map(key)).toContain(key(drainSchedulerTick(v, state)));
+        const dests = schedulable(v);
+        const busy = new Set(v.operators.map((o) => o.changefeed));
+        const origins = Object.entries(v.nodeViews).filter(([, x]) => x.state === 'Draining' || x.state === 'Stopping').map(([n]) => n);
+        const inFlight = v.operators.filter((o) => o.kind === 'move' && origins.includes(o.origin ?? '')).length;
+        for (const o of outcomes) {
+          const load = loads(v);
+          expect(o.proposals.length).toBeLessThanOrEqual(Math.max(0, v.batchSize - inFlight));
+          // A changefeed with an operator is passed over (HasOperator), never offered to AddOperator.
+          expect(o.rejected).toEqual([]);
+          for (const p of o.proposals) {
+            if (p.kind !== 'move') throw new Error('drain proposes moves only');
+            expect(origins).toContain(p.origin);
+            expect(v.db.get(p.changefeed)?.nodeId).toBe(p.origin);
+            expect(busy.has(p.changefeed)).toBe(false);
+            expect(p.dest).not.toBe(p.origin);
+            expect(dests).toContain(p.dest);
+            const min = Math.min(...dests.filter((n) => n !== p.origin).map((n) => load.get(n) ?? 0));
+            expect(load.get(p.dest) ?? 0).toBe(min);
+            load.set(p.dest, (load.get(p.dest) ?? 0) + 1);
+          }
+        }
+      }),
+      { seed: 20261123, numRuns: 500 },
+    );
+  });
+
+  it('balance: never while a node is Draining/Stopping; moves go from a most-loaded to a least-loaded node', () => {
+    fc.assert(
+      fc.property(viewArb, ({ v }) => {
+        const st = initialBalanceSchedulerState(0);
+        const t = { now: 10_000, intervalMs: 1000 };
+        const outcomes = balanceSchedulerOutcomes(v, st, t);
+        expect(outcomes.map(key)).toContain(key(balanceSchedulerTick(v, st, t)));
+        const drainingSeen = Object.values(v.nodeViews).some((x) => x.state === 'Draining' || x.state === 'Stopping');
+        for (const o of outcomes) {
+          if (drainingSeen || v.operators.length > 0) expect(o.proposals).toEqual([]);
+          expect(o.proposals.length).toBeLessThanOrEqual(Math.max(1, v.batchSize));
+          for (const p of o.proposals) {
+            if (p.kind !== 'move') throw new Error('balance proposes moves only');
+            expect(v.db.get(p.changefeed)).toMatchObject({ nodeId: p.origin, bucket: 'Replicating' });
+            expect(p.dest).not.toBe(p.origin);
+          }
+        }
+      }),
+      { seed: 20261123, numRuns: 500 },
+    );
   });
 });
