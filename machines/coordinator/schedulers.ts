@@ -30,13 +30,19 @@
  * - The balance scheduler's randomness (task shuffle, randomised workload) is a tie-break like the
  *   others. In Go a rejected balance move is retried (same victim task, re-randomised ties) until
  *   one is accepted; here a rejection ends the tick so that a tick is finite.
+ * - `…Outcomes` walks every choice path, so its cost grows with the factorial of the ties (absent
+ *   changefeeds, equally loaded nodes): it is meant for the checker's small clusters, not hosts.
+ * - A tick is atomic here and reads one snapshot. In Go each add or move blocks the scheduler for
+ *   its epoch bump (§2.4), so other events (heartbeats, node removal, a finishing operator) may
+ *   change the controller and the liveness view between two `AddOperator` calls of one tick; here
+ *   they cannot, and `admit` must decide each call from the tick's snapshot.
  */
 import type { NodeId } from '../protocol.js';
 import type { ChangefeedDb } from './changefeedDb.js';
 import { isSchedulableDest, isSchedulingFrozen, type DestView, type SchedulerGate } from './gates.js';
 
 /** One operator in the controller's `operators` map, as far as the schedulers look at it (§2.0). */
-export interface OperatorSummary {
+export interface SchedulerOperatorView {
   readonly changefeed: string;
   readonly kind: 'add' | 'move' | 'stop';
   /** A move's origin (`CountMoveMaintainerOperatorsFromNodes`). */
@@ -51,7 +57,7 @@ export interface SchedulerView {
   /** The changefeed DB (§2.0 table). */
   readonly db: ChangefeedDb;
   /** Every operator in the controller (OperatorSize, HasOperator, CountMoveMaintainerOperatorsFromNodes). */
-  readonly operators: readonly OperatorSummary[];
+  readonly operators: readonly SchedulerOperatorView[];
   /** Changefeeds reserved by an add or move whose epoch bump is under way (§2.4 `epochBumping`). */
   readonly epochBumping: readonly string[];
   /** Alive membership (`GetAliveNodeIDs`), independent of the liveness view. */
@@ -66,18 +72,18 @@ export interface SchedulerView {
   readonly batchSize: number;
 }
 
-export type Proposal =
+export type SchedulerProposal =
   | { readonly kind: 'add'; readonly changefeed: string; readonly dest: NodeId }
   | { readonly kind: 'move'; readonly changefeed: string; readonly origin: NodeId; readonly dest: NodeId };
 
 /** Whether `AddOperator(op)` accepts the proposal (pure; evaluated once per proposal, in order). */
-export type Admit = (proposal: Proposal) => boolean;
+export type SchedulerAdmit = (proposal: SchedulerProposal) => boolean;
 
-export interface TickResult<S> {
+export interface SchedulerTickResult<S> {
   /** The proposals `AddOperator` accepted, in the order they were made. */
-  readonly proposals: readonly Proposal[];
+  readonly proposals: readonly SchedulerProposal[];
   /** Proposals `AddOperator` rejected (they changed nothing but were attempted). */
-  readonly rejected: readonly Proposal[];
+  readonly rejected: readonly SchedulerProposal[];
   readonly state: S;
   /** The delay `Execute` asks for before its next run, in ms. */
   readonly nextRunInMs: number;
@@ -92,7 +98,7 @@ export class SchedulerInputError extends Error {
 }
 
 /** The §2.4 precheck as the view predicts it: no operator, no bump in flight, still in the DB. */
-export function predictedAdmission(view: SchedulerView): Admit {
+export function predictedAdmission(view: SchedulerView): SchedulerAdmit {
   const busy = new Set([...view.operators.map((o) => o.changefeed), ...view.epochBumping]);
   return (p) => !busy.has(p.changefeed) && view.db.has(p.changefeed);
 }
@@ -107,7 +113,7 @@ function viewOf(view: SchedulerView, node: NodeId): DestView {
 }
 
 /** `GetDrainingOrStoppingNodes`, sorted (§2.5.3 step 1): Draining or Stopping, never Unknown. */
-export function drainingOrStoppingNodes(view: SchedulerView): NodeId[] {
+function drainingOrStoppingNodes(view: SchedulerView): NodeId[] {
   return Object.entries(view.nodeViews)
     .filter(([, v]) => v.state === 'Draining' || v.state === 'Stopping')
     .map(([n]) => n)
@@ -124,7 +130,7 @@ export function schedulableDestinations(view: SchedulerView): NodeId[] {
 }
 
 /** `GetTaskSizePerNode`: changefeeds bound to each node (Scheduling or Replicating). */
-export function taskSizePerNode(db: ChangefeedDb): Map<NodeId, number> {
+function taskSizePerNode(db: ChangefeedDb): Map<NodeId, number> {
   const sizes = new Map<NodeId, number>();
   for (const e of db.values()) {
     if (e.nodeId !== '' && e.bucket !== undefined) sizes.set(e.nodeId, (sizes.get(e.nodeId) ?? 0) + 1);
@@ -133,7 +139,7 @@ export function taskSizePerNode(db: ChangefeedDb): Map<NodeId, number> {
 }
 
 /** `CountMoveMaintainerOperatorsFromNodes(origins)` (§2.0). */
-export function countMoveOperatorsFromNodes(view: SchedulerView, origins: readonly NodeId[]): number {
+function countMoveOperatorsFromNodes(view: SchedulerView, origins: readonly NodeId[]): number {
   const set = new Set(origins);
   return view.operators.filter((o) => o.kind === 'move' && o.origin !== undefined && set.has(o.origin)).length;
 }
@@ -186,8 +192,8 @@ function everyOutcome<R>(run: (choose: Choose) => R, key: (r: R) => string): R[]
   return [...out.values()];
 }
 
-function outcomeKey<S>(r: TickResult<S>): string {
-  const show = (ps: readonly Proposal[]) => ps.map((p) => JSON.stringify(p)).sort();
+function outcomeKey<S>(r: SchedulerTickResult<S>): string {
+  const show = (ps: readonly SchedulerProposal[]) => ps.map((p) => JSON.stringify(p)).sort();
   return JSON.stringify([show(r.proposals), show(r.rejected), r.state, r.nextRunInMs], (_k, v) =>
     typeof v === 'bigint' ? v.toString() : v,
   );
@@ -211,12 +217,12 @@ function leastLoaded(candidates: readonly NodeId[], load: ReadonlyMap<NodeId, nu
  *   schedulable destination; an accepted add raises that node's load; stop once `available`
  *   adds were accepted. No schedulable destination → nothing. Next run in 500 ms.
  */
-function basicRun(view: SchedulerView, admit: Admit, choose: Choose): TickResult<null> {
+function basicRun(view: SchedulerView, admit: SchedulerAdmit, choose: Choose): SchedulerTickResult<null> {
   checkView(view);
   const batch = view.batchSize;
   const available = batch - view.operators.length;
   const absent = absentChangefeeds(view.db);
-  const result = (proposals: Proposal[], rejected: Proposal[], nextRunInMs: number) => ({
+  const result = (proposals: SchedulerProposal[], rejected: SchedulerProposal[], nextRunInMs: number) => ({
     proposals,
     rejected,
     state: null,
@@ -239,11 +245,11 @@ function basicRun(view: SchedulerView, admit: Admit, choose: Choose): TickResult
     batchOrder.push(cf);
   }
 
-  const proposals: Proposal[] = [];
-  const rejected: Proposal[] = [];
+  const proposals: SchedulerProposal[] = [];
+  const rejected: SchedulerProposal[] = [];
   for (const cf of batchOrder) {
     const dest = choose(leastLoaded(dests, load));
-    const p: Proposal = { kind: 'add', changefeed: cf, dest };
+    const p: SchedulerProposal = { kind: 'add', changefeed: cf, dest };
     if (admit(p)) {
       load.set(dest, (load.get(dest) ?? 0) + 1);
       proposals.push(p);
@@ -256,13 +262,16 @@ function basicRun(view: SchedulerView, admit: Admit, choose: Choose): TickResult
 /** Every outcome of one basic-scheduler tick, one per distinct tie-break (§2.4.1). */
 export function basicSchedulerOutcomes(
   view: SchedulerView,
-  admit: Admit = predictedAdmission(view),
-): TickResult<null>[] {
+  admit: SchedulerAdmit = predictedAdmission(view),
+): SchedulerTickResult<null>[] {
   return everyOutcome((choose) => basicRun(view, admit, choose), outcomeKey);
 }
 
 /** The default basic-scheduler tick for hosts: ties go to the smallest id (§2.4.1). */
-export function basicSchedulerTick(view: SchedulerView, admit: Admit = predictedAdmission(view)): TickResult<null> {
+export function basicSchedulerTick(
+  view: SchedulerView,
+  admit: SchedulerAdmit = predictedAdmission(view),
+): SchedulerTickResult<null> {
   return basicRun(view, admit, firstChoice);
 }
 
@@ -292,15 +301,15 @@ export const initialDrainSchedulerState: DrainSchedulerState = { rrCursor: 0 };
 function drainRun(
   view: SchedulerView,
   state: DrainSchedulerState,
-  admit: Admit,
+  admit: SchedulerAdmit,
   choose: Choose,
-): TickResult<DrainSchedulerState> {
+): SchedulerTickResult<DrainSchedulerState> {
   checkView(view);
   if (!Number.isSafeInteger(state.rrCursor) || state.rrCursor < 0) {
     throw new SchedulerInputError(`rrCursor must be a non-negative integer, got ${state.rrCursor}`);
   }
   const draining = drainingOrStoppingNodes(view);
-  const unchanged = (nextRunInMs: number): TickResult<DrainSchedulerState> => ({
+  const unchanged = (nextRunInMs: number): SchedulerTickResult<DrainSchedulerState> => ({
     proposals: [],
     rejected: [],
     state,
@@ -315,8 +324,8 @@ function drainRun(
   const load = taskSizePerNode(view.db);
   const withOperator = new Set(view.operators.map((o) => o.changefeed));
   const unused = new Map(draining.map((n) => [n, bucketMembers(view.db, n)] as const));
-  const proposals: Proposal[] = [];
-  const rejected: Proposal[] = [];
+  const proposals: SchedulerProposal[] = [];
+  const rejected: SchedulerProposal[] = [];
 
   /** scheduleOneFromNode: true when a move from `origin` was accepted. */
   const scheduleOne = (origin: NodeId): boolean => {
@@ -331,10 +340,12 @@ function drainRun(
       }
       const cf = choose(free);
       left.splice(left.indexOf(cf), 1);
+      // chooseLeastLoadedDest excludes the origin; a Draining/Stopping origin already fails
+      // §2.5.2, so this only restates Go's defensive check.
       const candidates = dests.filter((n) => n !== origin);
       if (candidates.length === 0) return false;
       const dest = choose(leastLoaded(candidates, load));
-      const p: Proposal = { kind: 'move', changefeed: cf, origin, dest };
+      const p: SchedulerProposal = { kind: 'move', changefeed: cf, origin, dest };
       if (admit(p)) {
         load.set(dest, (load.get(dest) ?? 0) + 1);
         proposals.push(p);
@@ -361,8 +372,8 @@ function drainRun(
 export function drainSchedulerOutcomes(
   view: SchedulerView,
   state: DrainSchedulerState,
-  admit: Admit = predictedAdmission(view),
-): TickResult<DrainSchedulerState>[] {
+  admit: SchedulerAdmit = predictedAdmission(view),
+): SchedulerTickResult<DrainSchedulerState>[] {
   return everyOutcome((choose) => drainRun(view, state, admit, choose), outcomeKey);
 }
 
@@ -370,8 +381,8 @@ export function drainSchedulerOutcomes(
 export function drainSchedulerTick(
   view: SchedulerView,
   state: DrainSchedulerState,
-  admit: Admit = predictedAdmission(view),
-): TickResult<DrainSchedulerState> {
+  admit: SchedulerAdmit = predictedAdmission(view),
+): SchedulerTickResult<DrainSchedulerState> {
   return drainRun(view, state, admit, firstChoice);
 }
 
@@ -436,15 +447,15 @@ function balanceRun(
   view: SchedulerView,
   state: BalanceSchedulerState,
   timing: BalanceTiming,
-  admit: Admit,
+  admit: SchedulerAdmit,
   choose: Choose,
-): TickResult<BalanceSchedulerState> {
+): SchedulerTickResult<BalanceSchedulerState> {
   checkView(view);
   const { now, intervalMs } = timing;
   if (!Number.isFinite(now) || !Number.isFinite(intervalMs) || intervalMs < 0) {
     throw new SchedulerInputError(`balance timing must be finite with intervalMs ≥ 0, got ${now}, ${intervalMs}`);
   }
-  const skip = (next: BalanceSchedulerState, nextRunInMs = intervalMs): TickResult<BalanceSchedulerState> => ({
+  const skip = (next: BalanceSchedulerState, nextRunInMs = intervalMs): SchedulerTickResult<BalanceSchedulerState> => ({
     proposals: [],
     rejected: [],
     state: next,
@@ -482,9 +493,9 @@ function balanceRun(
       totalMove += lower - list.length;
     }
   }
-  const proposals: Proposal[] = [];
-  const rejected: Proposal[] = [];
-  const done = (): TickResult<BalanceSchedulerState> => ({
+  const proposals: SchedulerProposal[] = [];
+  const rejected: SchedulerProposal[] = [];
+  const done = (): SchedulerTickResult<BalanceSchedulerState> => ({
     proposals,
     rejected,
     state: { ...state, forceBalance: proposals.length >= view.batchSize, lastRebalanceAt: now },
@@ -502,7 +513,7 @@ function balanceRun(
     const left = tasks.get(victim) as string[];
     if (left.length === 0) throw new Error('internal: balance victim without changefeeds');
     const cf = choose(left); // the victim's tasks were shuffled
-    const p: Proposal = { kind: 'move', changefeed: cf, origin: victim, dest: target };
+    const p: SchedulerProposal = { kind: 'move', changefeed: cf, origin: victim, dest: target };
     if (!admit(p)) {
       // Go retries this very move (ties re-randomised) until one is accepted; see the header.
       rejected.push(p);
@@ -522,8 +533,8 @@ export function balanceSchedulerOutcomes(
   view: SchedulerView,
   state: BalanceSchedulerState,
   timing: BalanceTiming,
-  admit: Admit = predictedAdmission(view),
-): TickResult<BalanceSchedulerState>[] {
+  admit: SchedulerAdmit = predictedAdmission(view),
+): SchedulerTickResult<BalanceSchedulerState>[] {
   return everyOutcome((choose) => balanceRun(view, state, timing, admit, choose), outcomeKey);
 }
 
@@ -532,7 +543,7 @@ export function balanceSchedulerTick(
   view: SchedulerView,
   state: BalanceSchedulerState,
   timing: BalanceTiming,
-  admit: Admit = predictedAdmission(view),
-): TickResult<BalanceSchedulerState> {
+  admit: SchedulerAdmit = predictedAdmission(view),
+): SchedulerTickResult<BalanceSchedulerState> {
   return balanceRun(view, state, timing, admit, firstChoice);
 }

@@ -22,11 +22,11 @@ import {
   markMaintainerReplicating,
   SchedulerInputError,
   type ChangefeedDb,
-  type OperatorSummary,
-  type Proposal,
+  type SchedulerOperatorView,
+  type SchedulerProposal,
   type BalanceSchedulerState,
   type SchedulerView,
-  type TickResult,
+  type SchedulerTickResult,
 } from '../../machines/coordinator/index.js';
 import { isSchedulableDest, isSchedulingFrozen, recordHeartbeat, startTargetGate, type DestView, type SchedulerGate } from '../../machines/coordinator/drain.js';
 
@@ -56,14 +56,14 @@ function view(partial: Partial<SchedulerView> & Pick<SchedulerView, 'db' | 'aliv
   };
 }
 
-const move = (changefeed: string, origin: string, dest: string): Proposal => ({ kind: 'move', changefeed, origin, dest });
-const add = (changefeed: string, dest: string): Proposal => ({ kind: 'add', changefeed, dest });
+const move = (changefeed: string, origin: string, dest: string): SchedulerProposal => ({ kind: 'move', changefeed, origin, dest });
+const add = (changefeed: string, dest: string): SchedulerProposal => ({ kind: 'add', changefeed, dest });
 
-/** Proposal lists as order-free sets, for comparing outcome sets. */
-function asSets<S>(outcomes: readonly TickResult<S>[]): string[][] {
+/** SchedulerProposal lists as order-free sets, for comparing outcome sets. */
+function asSets<S>(outcomes: readonly SchedulerTickResult<S>[]): string[][] {
   return outcomes.map((o) => o.proposals.map((p) => JSON.stringify(p)).sort()).sort();
 }
-const sets = (...lists: Proposal[][]): string[][] => lists.map((l) => l.map((p) => JSON.stringify(p)).sort()).sort();
+const sets = (...lists: SchedulerProposal[][]): string[][] => lists.map((l) => l.map((p) => JSON.stringify(p)).sort()).sort();
 
 describe('§6.6 drain scheduler conformance (coordinator/scheduler/drain_test.go)', () => {
   it('§6.6.1 CreatesMoveOperators: origin Draining, dest-hot has 2, dest-cold 0 → move to dest-cold', () => {
@@ -263,7 +263,7 @@ describe('§2.5.3 drain scheduler rules', () => {
 });
 
 describe('§2.4.1 basic scheduler rules', () => {
-  const ops = (n: number): OperatorSummary[] => Array.from({ length: n }, (_, i) => ({ changefeed: `busy${i}`, kind: 'add' }));
+  const ops = (n: number): SchedulerOperatorView[] => Array.from({ length: n }, (_, i) => ({ changefeed: `busy${i}`, kind: 'add' }));
 
   it('adds each absent changefeed to the least-loaded schedulable node, loads raised as it goes', () => {
     const v = view({ db: dbOf({ a1: '', a2: '', a3: '', r: 'n1' }), aliveNodes: ['n1', 'n2'] });
@@ -430,7 +430,7 @@ describe('§2.4.1 balance scheduler rules', () => {
     expect(balanceSchedulerTick(v, fresh, timing(5000)).proposals).toEqual([]);
     const v2 = view({ db: dbOf({ a1: 'n1', a2: 'n1', b1: 'n2', b2: 'n2' }), aliveNodes: ['n1', 'n2', 'e1', 'e2'], batchSize: 1 });
     const outcomes = balanceSchedulerOutcomes(v2, fresh, timing(5000));
-    const expected: Proposal[][] = [];
+    const expected: SchedulerProposal[][] = [];
     for (const [cf, origin] of [['a1', 'n1'], ['a2', 'n1'], ['b1', 'n2'], ['b2', 'n2']] as const) {
       for (const dest of ['e1', 'e2']) expected.push([move(cf, origin, dest)]);
     }
@@ -472,7 +472,7 @@ describe('§2.4.1 / §2.5.3 properties over random small views', () => {
       r.states.forEach((st, i) => {
         if (st !== 'none') nodeViews[NODES[i] as string] = { state: st as DestView['state'], observed: true, nodeEpoch: 1n };
       });
-      const operators: OperatorSummary[] = r.cfs.flatMap((n, i) =>
+      const operators: SchedulerOperatorView[] = r.cfs.flatMap((n, i) =>
         r.withOp[i] ? [{ changefeed: `cf${i}`, kind: 'move' as const, origin: n === '' ? 'n1' : n.replace('~', '') }] : [],
       );
       const gate: SchedulerGate = r.useClear ? { kind: 'clear', target: 'n1', epoch: 1n, pendingNodes: [...r.clearPending].sort() } : null;
@@ -492,7 +492,7 @@ describe('§2.4.1 / §2.5.3 properties over random small views', () => {
     for (const e of v.db.values()) if (e.nodeId !== '') m.set(e.nodeId, (m.get(e.nodeId) ?? 0) + 1);
     return m;
   };
-  const key = (o: TickResult<unknown>) =>
+  const key = (o: SchedulerTickResult<unknown>) =>
     JSON.stringify([o.proposals.map((p) => JSON.stringify(p)).sort(), o.rejected.map((p) => JSON.stringify(p)).sort(), o.state, o.nextRunInMs]);
 
   it('basic: only absent, operator-free changefeeds, each to a then least-loaded schedulable node, within the budget', () => {
