@@ -16,6 +16,7 @@ import { actionLabel, apply, enabledActions, messageKey, type Action, type Clust
 import type { Message, NodeState } from './node.js';
 import { TableStepper, type Stepper } from './stepper.js';
 import { Interner } from './network.js';
+import { coordinatorParts, coordinatorView } from './coordinator.js';
 import { nodeLivenessMachine } from '../machines/nodeLiveness.js';
 import { nodeDrainTargetMachine } from '../machines/nodeDrainTarget.js';
 import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
@@ -40,7 +41,9 @@ export function worldKey(w: World): string {
     f: w.inFlight.map(messageKey),
     s: w.store,
     b: w.budgets,
-    c: w.coordinator ?? null,
+    c: w.coordinator ? coordinatorView(w.coordinator) : (w.coordinator ?? 'none'),
+    fo: w.failovers ?? 0,
+    lv: w.lastCoordinatorVersion ?? 0n,
   });
 }
 
@@ -84,7 +87,13 @@ export function tableEncoder(stepper: TableStepper, config: ClusterConfig): (w: 
       buf.push(n.runtime.length, ...n.runtime.map((t) => values.id(t)));
     }
     for (const cf of config.changefeeds) buf.push(values.id(w.store[cf] ?? null));
-    buf.push(w.budgets.loss, w.budgets.duplication, w.budgets.crashes, values.id(w.coordinator ?? null));
+    buf.push(w.budgets.loss, w.budgets.duplication, w.budgets.crashes, w.failovers ?? 0, values.id(w.lastCoordinatorVersion ?? 0n));
+    if (!w.coordinator) buf.push(w.coordinator === null ? -2 : -3);
+    else {
+      const parts = coordinatorParts(w.coordinator, (m, s) => stepper.idOf(m, s), config.nodes);
+      for (const part of parts.rest) buf.push(values.id(part));
+      buf.push(...parts.ids);
+    }
     // The bag is kept sorted by message key; ids are sorted again so the encoding is canonical too.
     buf.push(w.inFlight.length, ...w.inFlight.map(msgId).sort((a, b) => a - b));
     return Int32Array.from(buf);

@@ -1,8 +1,10 @@
 /**
  * The cluster world: what every part of the composed model holds at one instant, and its steps.
- * The node side, the store and the network are here; the coordinator (operator controller,
- * schedulers, drain session, bootstrap; issue 11) joins as `coordinator` when it is composed in.
- * Until then a scenario plays the coordinator with `send` steps, and messages addressed to it wait
+ * The node side, the store and the network are here. With `composeCoordinator` the coordinator
+ * (cluster/coordinator.ts: liveness views, drain workflow, drain session and the DrainNode API so
+ * far; the operator controller joins it) runs at `config.coordinator`, takes the messages sent to
+ * it, and its ticks, API calls, membership changes, failovers and the passing of time are steps.
+ * Without it a scenario plays the coordinator with `send` steps, and messages addressed to it wait
  * in `toCoordinator`.
  *
  * Worlds are immutable values: a step builds a new world and shares what did not change. The
@@ -14,6 +16,19 @@ import type { ChangefeedId, NodeId } from '../machines/protocol.js';
 import { completeRuntime, membership, receive, startNode, tick, type Message, type NodeState, type RuntimeTask } from './node.js';
 import type { StoredChangefeed } from './store.js';
 import type { Stepper } from './stepper.js';
+import {
+  bootstrapMessages,
+  coordinatorMembership,
+  coordinatorReceive,
+  coordinatorTick,
+  drainNodeCall,
+  passTime,
+  startCoordinator,
+  TIME_STEPS,
+  type CoordinatorEnv,
+  type CoordinatorState,
+  type TimeStep,
+} from './coordinator.js';
 import { stableStringify } from '../graph/serialize.js';
 
 export interface ClusterConfig {
@@ -27,6 +42,16 @@ export interface ClusterConfig {
   keepCoordinatorInbox?: boolean;
   /** The periodic node work the explorer may interleave (default: all three). */
   ticks?: ReadonlyArray<'HEARTBEAT' | 'RESEND' | 'CLEANUP'>;
+  /** Run the coordinator in the world (cluster/coordinator.ts) instead of a scenario playing it. */
+  composeCoordinator?: boolean;
+  /** Nodes the DrainNode API may be called on (default: none; each call is a step). */
+  drainTargets?: readonly NodeId[];
+  /** Coordinator failovers allowed (in-memory state lost, a new version bootstraps). Default 0. */
+  failovers?: number;
+  /** PD answers the TSO (default true); false models PD unavailable for the whole run. */
+  pdAvailable?: boolean;
+  /** Let time pass (liveness TTL, resends). Default true with a composed coordinator. */
+  time?: boolean;
 }
 
 export interface World {
@@ -42,8 +67,12 @@ export interface World {
   store: Readonly<Record<ChangefeedId, StoredChangefeed | undefined>>;
   /** What the fault budgets have left. */
   budgets: ClusterConfig['budgets'];
-  /** The coordinator's state, once composed (opaque to the node-side invariants). */
-  coordinator?: unknown;
+  /** The coordinator's state, when composed; null while it is down between a crash and its failover. */
+  coordinator?: CoordinatorState | null;
+  /** Coordinator failovers left (with a composed coordinator). */
+  failovers?: number;
+  /** The version of the coordinator that crashed, while none runs. */
+  lastCoordinatorVersion?: bigint;
 }
 
 /** One step of the world, named for traces. */
@@ -56,7 +85,19 @@ export type Action =
   | { kind: 'runtime'; node: NodeId; task: RuntimeTask }
   | { kind: 'crash'; node: NodeId }
   | { kind: 'restart'; node: NodeId }
-  | { kind: 'membership'; node: NodeId; change: 'NODE_ADDED' | 'NODE_REMOVED'; subject: NodeId };
+  | { kind: 'membership'; node: NodeId; change: 'NODE_ADDED' | 'NODE_REMOVED'; subject: NodeId }
+  /** The coordinator's periodic work (500 ms tasks). */
+  | { kind: 'coordinator-tick' }
+  /** Time passes on the coordinator (see cluster/coordinator.ts: ages clamped past every threshold). */
+  | { kind: 'time'; step: TimeStep }
+  /** An API call on the coordinator. */
+  | { kind: 'api'; call: 'DrainNode'; target: NodeId }
+  /** The coordinator sees a node leave (its session expired) or join. */
+  | { kind: 'coordinator-membership'; change: 'NODE_ADDED' | 'NODE_REMOVED'; subject: NodeId }
+  /** The coordinator process dies: all it held in memory is lost (within the failover budget). */
+  | { kind: 'coordinator-crash' }
+  /** A new coordinator takes over with version + 1 and bootstraps from what the nodes report. */
+  | { kind: 'coordinator-takeover' };
 
 /** A world and the step that produced it, as the invariants see them. */
 export interface WorldStep {
@@ -99,7 +140,32 @@ export function initialWorld(stepper: Stepper, config: ClusterConfig, store: Wor
     epochs[id] = 1n;
     nodes[id] = startNode(stepper, id, 1n, config.changefeeds, config.nodes);
   });
-  return { nodes, epochs, inFlight: [], toCoordinator: [], store, budgets: { ...config.budgets } };
+  const world: World = { nodes, epochs, inFlight: [], toCoordinator: [], store, budgets: { ...config.budgets } };
+  if (!config.composeCoordinator) return world;
+  const coordinator = startCoordinator(stepper, config.coordinator, 1n, config.nodes);
+  return withSends({ ...world, coordinator, failovers: config.failovers ?? 0 }, bootstrapMessages(coordinator), config);
+}
+
+const envOf = (config: ClusterConfig): CoordinatorEnv => ({ changefeeds: config.changefeeds, pdAvailable: config.pdAvailable ?? true });
+
+/** The coordinator's enabled steps. */
+function coordinatorActions(world: World, config: ClusterConfig): Action[] {
+  const c = world.coordinator;
+  if (!config.composeCoordinator || c === undefined) return [];
+  const out: Action[] = [];
+  if (c === null) return [{ kind: 'coordinator-takeover' }];
+  out.push({ kind: 'coordinator-tick' });
+  if (config.time ?? true) for (const step of Object.keys(TIME_STEPS) as TimeStep[]) out.push({ kind: 'time', step });
+  for (const target of config.drainTargets ?? []) out.push({ kind: 'api', call: 'DrainNode', target });
+  for (const id of config.nodes) {
+    const up = world.nodes[id] !== null;
+    const member = c.members.includes(id);
+    // A down process's session expires; a process that is up again joins.
+    if (member && !up) out.push({ kind: 'coordinator-membership', change: 'NODE_REMOVED', subject: id });
+    if (!member && up) out.push({ kind: 'coordinator-membership', change: 'NODE_ADDED', subject: id });
+  }
+  if ((world.failovers ?? 0) > 0) out.push({ kind: 'coordinator-crash' });
+  return out;
 }
 
 /** Every step the world can take next (the coordinator's own steps join when it is composed in). */
@@ -121,6 +187,7 @@ export function enabledActions(world: World, config: ClusterConfig): Action[] {
     for (const task of node.runtime) out.push({ kind: 'runtime', node: id, task });
     if (world.budgets.crashes > 0) out.push({ kind: 'crash', node: id });
   }
+  out.push(...coordinatorActions(world, config));
   return out;
 }
 
@@ -131,8 +198,16 @@ const TICKS = ['HEARTBEAT', 'RESEND', 'CLEANUP'] as const;
  * sent to the coordinator has no receiver and is dropped at once.
  */
 function withSends(world: World, sent: readonly Message[], config: ClusterConfig): World {
-  const kept = world.coordinator === undefined && config.keepCoordinatorInbox === false ? sent.filter((m) => m.to !== config.coordinator) : sent;
+  // Without a coordinator to take them (none composed and no inbox, or one down), messages to it are lost.
+  const noReceiver = world.coordinator === null || (world.coordinator === undefined && config.keepCoordinatorInbox === false);
+  const kept = noReceiver ? sent.filter((m) => m.to !== config.coordinator) : sent;
   return { ...world, inFlight: addToBag(world.inFlight, kept, config.capacity) };
+}
+
+function liveCoordinator(world: World): CoordinatorState {
+  if (world.coordinator === undefined) throw new WorldError('no coordinator is composed');
+  if (world.coordinator === null) throw new WorldError('the coordinator is down');
+  return world.coordinator;
 }
 
 function liveNode(world: World, id: NodeId): NodeState {
@@ -149,7 +224,14 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
     case 'deliver': {
       const rest = { ...world, inFlight: removeOne(world.inFlight, action.message) };
       const to = action.message.to;
-      if (to === config.coordinator) return config.keepCoordinatorInbox === false ? rest : { ...rest, toCoordinator: [...rest.toCoordinator, action.message] };
+      if (to === config.coordinator) {
+        if (rest.coordinator === null) return rest; // the coordinator is down: the message is gone
+        if (rest.coordinator) {
+          const r = coordinatorReceive(stepper, rest.coordinator, action.message, envOf(config));
+          return withSends({ ...rest, coordinator: r.coordinator }, r.out, config);
+        }
+        return config.keepCoordinatorInbox === false ? rest : { ...rest, toCoordinator: [...rest.toCoordinator, action.message] };
+      }
       const node = rest.nodes[to];
       if (node === undefined) throw new WorldError(`unknown node ${to}`);
       if (node === null) return rest; // a down process: the message is gone
@@ -179,6 +261,34 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       liveNode(world, action.node);
       if (world.budgets.crashes <= 0) throw new WorldError('no crash budget left');
       return { ...world, nodes: { ...world.nodes, [action.node]: null }, budgets: { ...world.budgets, crashes: world.budgets.crashes - 1 } };
+    case 'coordinator-tick': {
+      const r = coordinatorTick(stepper, liveCoordinator(world), envOf(config));
+      return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
+    }
+    case 'time':
+      return { ...world, coordinator: passTime(liveCoordinator(world), action.step) };
+    case 'api': {
+      const r = drainNodeCall(stepper, liveCoordinator(world), action.target, envOf(config));
+      return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
+    }
+    case 'coordinator-membership': {
+      const r = coordinatorMembership(stepper, liveCoordinator(world), action.change, action.subject, envOf(config));
+      return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
+    }
+    case 'coordinator-crash': {
+      const c = liveCoordinator(world);
+      if ((world.failovers ?? 0) <= 0) throw new WorldError('no failover budget left');
+      // In-memory state lost; what it had sent stays in flight.
+      return { ...world, coordinator: null, lastCoordinatorVersion: c.version, failovers: (world.failovers ?? 0) - 1 };
+    }
+    case 'coordinator-takeover': {
+      if (world.coordinator !== null) throw new WorldError('the coordinator is not down');
+      // Version + 1; membership from the processes that are up (their etcd sessions).
+      const members = config.nodes.filter((n) => world.nodes[n] !== null);
+      const c = startCoordinator(stepper, config.coordinator, (world.lastCoordinatorVersion ?? 0n) + 1n, members);
+      const { lastCoordinatorVersion: _v, ...rest } = world;
+      return withSends({ ...rest, coordinator: c }, bootstrapMessages(c), config);
+    }
     case 'restart': {
       if (world.nodes[action.node] !== null) throw new WorldError(`node ${action.node} is not down`);
       const epoch = (world.epochs[action.node] ?? 0n) + 1n;
@@ -202,6 +312,18 @@ export function actionLabel(a: Action): string {
       return `${a.node} runtime ${a.task.kind} ${a.task.changefeedId}${a.task.kind === 'remove' ? ` ${a.task.dispatcher}` : ''}`;
     case 'membership':
       return `${a.node} sees ${a.change === 'NODE_ADDED' ? 'join' : 'leave'} of ${a.subject}`;
+    case 'coordinator-tick':
+      return 'coordinator tick';
+    case 'time':
+      return `time passes (${a.step}: at least ${TIME_STEPS[a.step]} ms)`;
+    case 'api':
+      return `API ${a.call}(${a.target})`;
+    case 'coordinator-membership':
+      return `coordinator sees ${a.change === 'NODE_ADDED' ? 'join' : 'leave'} of ${a.subject}`;
+    case 'coordinator-crash':
+      return 'coordinator crashes';
+    case 'coordinator-takeover':
+      return 'a new coordinator takes over';
     default:
       return `${a.kind} ${a.node}`;
   }

@@ -1,0 +1,427 @@
+/**
+ * The coordinator of the cluster model, composed from the coordinator-side machines without
+ * re-implementing them (spec §2.5, §2.6.4): per node the liveness view (`livenessViewMachine`) and
+ * the drain workflow (`drainNodeMachine`), and the drain session with the DrainNode API
+ * (`drainSessionMachine`). Like cluster/node.ts this file is the glue, and only the glue: which
+ * machine a message or API call goes to, the event data the machines ask the host for (membership,
+ * views, counts), and where each effect goes — a message leaves through the network, a drain
+ * intent becomes the drain workflow's event.
+ *
+ * Time. The machines take the time as event data. The coordinator's clock always reads 0 and every
+ * stored timestamp is an age below it. Only which side of each threshold an age is on can change a
+ * guard: the DRAINING/STOPPING resend throttle (1 s) and the target rebroadcast (5 s) read "due or
+ * not", the liveness TTL (30 s, `>`) reads "expired or not". So time passes in two steps
+ * ({@link TIME_STEPS}): `resend` makes every resend due and expires nothing; `ttl` expires every
+ * liveness observation as well. Each step moves a timestamp back to the representative age of its
+ * new class and no further, which keeps the state space finite and loses nothing: a run where real
+ * time passes by any amount reaches, through these steps, a state whose ages sit in the same classes,
+ * and the machines behave alike in both (they only compare ages with those thresholds).
+ *
+ * Everything here is in memory (§2.4.2): a coordinator crash loses it all.
+ *
+ * Simplifications: the drain epoch is allocated with a PD TSO and a wall clock of 0 (so it is
+ * `max(observed, last generated, clear) + 1`, small and finite); PD unavailability is the TSO
+ * `null`, a configuration choice. The changefeeds' drain progress reports are not modelled (the
+ * maintainer's dispatcher drain is outside the model), so a tracked changefeed leaves
+ * `pendingStatus` only when it stops being meant to run.
+ */
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import type { Uint64 } from '../machines/epoch.js';
+import type { ChangefeedId, Liveness, NodeId } from '../machines/protocol.js';
+import { livenessViewMachine, viewStateAt, type LivenessViewContext, type ViewState } from '../machines/livenessView.js';
+import { drainNodeMachine, type DrainNodeContext } from '../machines/drainNode.js';
+import {
+  drainSessionMachine,
+  type DrainSessionContext,
+  type DrainSessionEffect,
+  type TargetObservation,
+} from '../machines/coordinator/drainSession.js';
+import type { Message } from './node.js';
+import type { Stepper } from './stepper.js';
+
+/** The representative ages: every resend due (past 1 s and 5 s), and past the 30 s liveness TTL. */
+export const RESEND_DUE_AGE_MS = 5_001;
+export const EXPIRED_AGE_MS = 30_001;
+
+/** How far time may pass in one step (at least): every resend due, or the liveness TTL as well. */
+export const TIME_STEPS = { resend: RESEND_DUE_AGE_MS, ttl: EXPIRED_AGE_MS } as const;
+export type TimeStep = keyof typeof TIME_STEPS;
+
+/** The coordinator's clock: always 0, timestamps are ages below it. */
+const NOW = 0;
+
+export interface CoordinatorState {
+  /** The node it runs on. */
+  node: NodeId;
+  /** Its version (the bootstrap's), raised by every failover. */
+  version: Uint64;
+  /** Alive members as this coordinator knows them, sorted. */
+  members: readonly NodeId[];
+  /** Nodes whose bootstrap response arrived, sorted. */
+  bootstrapped: readonly NodeId[];
+  /** Drain-protocol capability per node as reported at bootstrap (null: not yet). */
+  drainProtocol: Readonly<Record<NodeId, number | null>>;
+  views: Readonly<Record<NodeId, AnyMachineSnapshot>>;
+  drains: Readonly<Record<NodeId, AnyMachineSnapshot>>;
+  session: AnyMachineSnapshot;
+  /** The last DrainNode answer, for the API invariants (I17, I18); null before any call. */
+  lastDrainAnswer: DrainAnswer | null;
+}
+
+export interface DrainAnswer {
+  target: NodeId;
+  remaining: number;
+  error: string | null;
+  /** The §2.5.5 row that answered. */
+  row: number;
+}
+
+export interface CoordinatorResult {
+  coordinator: CoordinatorState;
+  out: Message[];
+}
+
+/** What the coordinator reads of the cluster when it asks (per-changefeed facts join with the operators). */
+export interface CoordinatorEnv {
+  changefeeds: readonly ChangefeedId[];
+  /** PD answers the TSO (false: PD unavailable, DrainNode fails with PD_UNAVAILABLE). */
+  pdAvailable: boolean;
+}
+
+export class CoordinatorError extends Error {
+  override name = 'CoordinatorError';
+}
+
+const sortedNodes = (xs: Iterable<NodeId>) => [...new Set(xs)].sort();
+
+/** A freshly started coordinator (after a failover, its `version` is the old one + 1). */
+export function startCoordinator(stepper: Stepper, node: NodeId, version: Uint64, members: readonly NodeId[]): CoordinatorState {
+  const views: Record<NodeId, AnyMachineSnapshot> = {};
+  const drains: Record<NodeId, AnyMachineSnapshot> = {};
+  for (const n of members) {
+    views[n] = stepper.start(livenessViewMachine, { node: n }).snapshot;
+    drains[n] = stepper.start(drainNodeMachine, { node: n }).snapshot;
+  }
+  return {
+    node,
+    version,
+    members: sortedNodes(members),
+    bootstrapped: [],
+    drainProtocol: Object.fromEntries(members.map((n) => [n, null])),
+    views,
+    drains,
+    session: stepper.start(drainSessionMachine, {}).snapshot,
+    lastDrainAnswer: null,
+  };
+}
+
+/** The CoordinatorBootstrap messages a (new) coordinator sends to every member (§2.4.2, §2.6.3). */
+export function bootstrapMessages(c: CoordinatorState): Message[] {
+  return c.members.map((to) => ({ type: 'CoordinatorBootstrap', from: c.node, to, version: c.version }));
+}
+
+export const viewOf = (c: CoordinatorState, n: NodeId): ViewState =>
+  c.views[n] ? viewStateAt(c.views[n]!.context as LivenessViewContext, NOW) : 'Unknown';
+
+const drainCtx = (c: CoordinatorState, n: NodeId) => c.drains[n]?.context as DrainNodeContext | undefined;
+const drainValue = (c: CoordinatorState, n: NodeId) => c.drains[n]?.value as string | undefined;
+export const sessionContext = (c: CoordinatorState) => c.session.context as DrainSessionContext;
+
+/** Initialized: every member has answered the bootstrap (§2.4.2 finishBootstrap). */
+export const isInitialized = (c: CoordinatorState) => c.members.every((n) => c.bootstrapped.includes(n));
+
+/** What §2.5.5 reads about a drain target: its view, its drain flags, and (with operators) its work. */
+export function targetObservation(c: CoordinatorState, target: NodeId, env: CoordinatorEnv): TargetObservation {
+  const d = drainValue(c, target);
+  return {
+    view: viewOf(c, target),
+    drainingObserved: d === 'DrainingObserved' || d === 'StoppingObserved',
+    stoppingObserved: d === 'StoppingObserved',
+    maintainersOnTarget: 0,
+    operatorsInvolvingTarget: 0,
+    changefeeds: env.changefeeds.map((id) => ({ id, replicating: false, shouldRun: true, drainProgress: null })),
+  };
+}
+
+/** Steps the coordinator's machines and routes their effects. */
+class Glue {
+  readonly out: Message[] = [];
+  constructor(
+    private readonly stepper: Stepper,
+    public c: CoordinatorState,
+    private readonly env: CoordinatorEnv,
+  ) {}
+
+  private send(m: { type: string; to: NodeId } & Record<string, unknown>) {
+    this.out.push({ ...m, from: this.c.node } as Message);
+  }
+
+  private step(machine: AnyStateMachine, snap: AnyMachineSnapshot, event: { type: string } & Record<string, unknown>) {
+    return this.stepper.step(machine, snap, event);
+  }
+
+  view(n: NodeId, event: { type: string } & Record<string, unknown>) {
+    const s = this.c.views[n];
+    if (!s) return;
+    this.c = { ...this.c, views: { ...this.c.views, [n]: this.step(livenessViewMachine, s, event).snapshot } };
+  }
+
+  drain(n: NodeId, event: { type: string } & Record<string, unknown>) {
+    const s = this.c.drains[n];
+    if (!s) return;
+    const r = this.step(drainNodeMachine, s, event);
+    this.c = { ...this.c, drains: { ...this.c.drains, [n]: r.snapshot } };
+    for (const e of r.effects) if (typeof e.to === 'string') this.send(e as never);
+  }
+
+  session(event: { type: string } & Record<string, unknown>) {
+    const r = this.step(drainSessionMachine, this.c.session, event);
+    this.c = { ...this.c, session: r.snapshot };
+    for (const e of r.effects as DrainSessionEffect[]) {
+      switch (e.type) {
+        case 'SetDispatcherDrainTargetRequest':
+          // The node's dispatcher drain target (§2.5.4): '' is the clear.
+          this.send({ type: 'SetDispatcherDrainTarget', to: e.to, target: e.targetNodeId, epoch: e.targetEpoch });
+          break;
+        case 'drain.requestDrain':
+          this.drain(e.node, { type: 'REQUEST_DRAIN', now: NOW });
+          break;
+        case 'drain.advance':
+          this.drain(e.node, { type: 'ADVANCE', now: NOW, readyToStop: e.readyToStop });
+          break;
+        case 'drain.result':
+          this.c = { ...this.c, lastDrainAnswer: { target: e.target, remaining: e.remaining, error: e.error, row: e.row } };
+          break;
+      }
+    }
+  }
+
+  /** A liveness observation reaches the view and the drain workflow alike (§2.5.1, §2.6.4). */
+  observe(n: NodeId, nodeEpoch: Uint64, liveness: Liveness) {
+    const ev = { type: 'OBSERVE', now: NOW, nodeEpoch, liveness };
+    this.view(n, ev);
+    this.drain(n, ev);
+  }
+
+  participant(n: NodeId) {
+    return this.c.members.includes(n) && this.c.bootstrapped.includes(n) && this.c.drainProtocol[n] === 1 && viewOf(this.c, n) !== 'Unknown';
+  }
+
+  clearParticipants() {
+    return this.c.members.filter((n) => this.participant(n));
+  }
+
+  observation(target: NodeId) {
+    return targetObservation(this.c, target, this.env);
+  }
+
+  /** The session's current target, or '' without one. */
+  sessionTarget(): NodeId {
+    return sessionContext(this.c).session?.target ?? '';
+  }
+}
+
+/** Delivers a message to the coordinator. Messages of the maintainer side wait for the operators. */
+export function coordinatorReceive(stepper: Stepper, c: CoordinatorState, m: Message, env: CoordinatorEnv): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  const from = m.from;
+  switch (m.type) {
+    case 'NodeHeartbeat':
+    case 'SetNodeLivenessResponse':
+      g.observe(from, m.nodeEpoch as Uint64, (m.type === 'NodeHeartbeat' ? m.liveness : m.applied) as Liveness);
+      break;
+    case 'NodeDrainHeartbeat': {
+      // The drain part of the node heartbeat (nodeDrainTarget's simplification): the session reads
+      // it with the node epoch the view holds.
+      const v = g.c.views[from]?.context as LivenessViewContext | undefined;
+      if (!v) break;
+      g.session({
+        type: 'NODE_HEARTBEAT',
+        now: NOW,
+        from,
+        nodeEpoch: v.nodeEpoch,
+        view: { observed: v.observed, nodeEpoch: v.nodeEpoch },
+        drainTarget: { target: m.target, epoch: m.epoch },
+        participant: g.participant(from),
+        clearParticipants: g.clearParticipants(),
+      });
+      break;
+    }
+    case 'CoordinatorBootstrapResponse': {
+      if (!g.c.members.includes(from)) break;
+      g.c = {
+        ...g.c,
+        bootstrapped: sortedNodes([...g.c.bootstrapped, from]),
+        drainProtocol: { ...g.c.drainProtocol, [from]: m.drainProtocolVersion as number },
+      };
+      g.observe(from, m.nodeEpoch as Uint64, m.liveness as Liveness);
+      g.session({
+        type: 'BOOTSTRAP_RESPONSE',
+        now: NOW,
+        from,
+        drainProtocolVersion: m.drainProtocolVersion,
+        drainTarget: { target: m.target, epoch: m.epoch },
+        participant: g.participant(from),
+        clearParticipants: g.clearParticipants(),
+      });
+      break;
+    }
+    default:
+      // Maintainer statuses and the rest of the maintainer side are the operators' (not composed yet).
+      break;
+  }
+  return { coordinator: g.c, out: g.out };
+}
+
+/** The coordinator's periodic work (the 500 ms tasks): view TTLs, the drain session's TICK. */
+export function coordinatorTick(stepper: Stepper, c: CoordinatorState, env: CoordinatorEnv): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  for (const n of g.c.members) g.view(n, { type: 'TICK', now: NOW });
+  const target = g.sessionTarget();
+  g.session({
+    type: 'TICK',
+    now: NOW,
+    initialized: isInitialized(g.c),
+    aliveNodes: [...g.c.members],
+    observation: g.observation(target),
+  });
+  // Without a session the drain workflow still resends DRAINING to a requested node (§2.5.1).
+  for (const n of g.c.members) if (n !== target && drainValue(g.c, n) === 'Requested') g.drain(n, { type: 'ADVANCE', now: NOW, readyToStop: false });
+  return { coordinator: g.c, out: g.out };
+}
+
+/** The DrainNode(target) API call (§2.5.5); the answer is in `lastDrainAnswer`. */
+export function drainNodeCall(stepper: Stepper, c: CoordinatorState, target: NodeId, env: CoordinatorEnv): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  g.session({
+    type: 'DRAIN_NODE',
+    now: NOW,
+    target,
+    cluster: { aliveNodes: [...g.c.members], initialized: isInitialized(g.c), drainProtocol: { ...g.c.drainProtocol } },
+    observation: g.observation(target),
+    tso: env.pdAvailable ? { physicalMs: 0n, logical: 0n } : null,
+    wallClockNs: 0n,
+  });
+  return { coordinator: g.c, out: g.out };
+}
+
+/** Membership as the coordinator sees it: a node leaves (its etcd session expired) or joins. */
+export function coordinatorMembership(
+  stepper: Stepper,
+  c: CoordinatorState,
+  change: 'NODE_ADDED' | 'NODE_REMOVED',
+  node: NodeId,
+  env: CoordinatorEnv,
+): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  if (change === 'NODE_REMOVED') {
+    if (!g.c.members.includes(node)) throw new CoordinatorError(`${node} is not a member`);
+    // RemoveNode: `complete` is read before anything changes (§2.5.5 RemoveNode step 1).
+    const observation = g.observation(node);
+    const aliveNodes = g.c.members.filter((n) => n !== node);
+    g.session({ type: 'NODE_REMOVED', now: NOW, node, observation, aliveNodes });
+    g.view(node, { type: 'NODE_REMOVED', node });
+    g.drain(node, { type: 'NODE_REMOVED', node });
+    const { [node]: _gone, ...drainProtocol } = g.c.drainProtocol;
+    g.c = { ...g.c, members: aliveNodes, bootstrapped: g.c.bootstrapped.filter((n) => n !== node), drainProtocol };
+  } else {
+    if (g.c.members.includes(node)) throw new CoordinatorError(`${node} is already a member`);
+    g.c = {
+      ...g.c,
+      members: sortedNodes([...g.c.members, node]),
+      drainProtocol: { ...g.c.drainProtocol, [node]: null },
+      views: g.c.views[node] ? g.c.views : { ...g.c.views, [node]: stepper.start(livenessViewMachine, { node }).snapshot },
+      drains: g.c.drains[node] ? g.c.drains : { ...g.c.drains, [node]: stepper.start(drainNodeMachine, { node }).snapshot },
+    };
+    g.session({ type: 'NODE_ADDED', node });
+    // A joining node is bootstrapped by the coordinator (§2.6.3).
+    g.out.push({ type: 'CoordinatorBootstrap', from: g.c.node, to: node, version: g.c.version } as Message);
+  }
+  return { coordinator: g.c, out: g.out };
+}
+
+/** A timestamp at least `minAge` old (NOW = 0); null stays null (never sent). */
+const atLeast = (t: number | null, minAge: number): number | null => (t === null ? null : Math.min(t, NOW - minAge));
+
+/** Aged copies already made, per snapshot and step: the same object comes back for the same input. */
+const agedCopies = new WeakMap<AnyMachineSnapshot, Map<TimeStep, AnyMachineSnapshot>>();
+
+/**
+ * A snapshot with the same state and a new context (the same object for the same input). Resolved
+ * with the snapshot's own machine: XState looks named guards and actions up on it, so a variant's
+ * snapshot must stay the variant's.
+ */
+function withContext(_machine: AnyStateMachine, snap: AnyMachineSnapshot, step: TimeStep, context: object): AnyMachineSnapshot {
+  if (Object.entries(context).every(([k, v]) => (snap.context as Record<string, unknown>)[k] === v)) return snap;
+  let copies = agedCopies.get(snap);
+  if (!copies) agedCopies.set(snap, (copies = new Map()));
+  let aged = copies.get(step);
+  if (!aged) {
+    const machine = (snap as unknown as { machine: AnyStateMachine }).machine;
+    aged = machine.resolveState({ value: snap.value, context: { ...snap.context, ...context } } as never) as AnyMachineSnapshot;
+    copies.set(step, aged);
+  }
+  return aged;
+}
+
+/**
+ * Time passes (see the header): after `resend` every resend timestamp is due; after `ttl` every
+ * liveness observation has expired too. A view's age matters only against the TTL and a resend's
+ * only against its interval, so each moves to the one representative age of its class.
+ */
+export function passTime(c: CoordinatorState, step: TimeStep): CoordinatorState {
+  const views =
+    step === 'ttl'
+      ? Object.fromEntries(
+          Object.entries(c.views).map(([n, s]) => {
+            const ctx = s.context as LivenessViewContext;
+            // An unobserved record's lastSeen is never read; leaving it keeps equal states equal.
+            return [n, ctx.observed ? withContext(livenessViewMachine, s, step, { lastSeen: atLeast(ctx.lastSeen, EXPIRED_AGE_MS)! }) : s];
+          }),
+        )
+      : c.views;
+  const drains = Object.fromEntries(
+    Object.entries(c.drains).map(([n, s]) => {
+      const ctx = s.context as DrainNodeContext;
+      return [
+        n,
+        withContext(drainNodeMachine, s, step, {
+          lastDrainCmdSentAt: atLeast(ctx.lastDrainCmdSentAt, RESEND_DUE_AGE_MS),
+          lastStopCmdSentAt: atLeast(ctx.lastStopCmdSentAt, RESEND_DUE_AGE_MS),
+        }),
+      ];
+    }),
+  );
+  const sc = sessionContext(c);
+  const due = <R extends { lastSent: number | null }>(r: R | null): R | null =>
+    r && (r.lastSent === null || r.lastSent <= NOW - RESEND_DUE_AGE_MS ? r : { ...r, lastSent: atLeast(r.lastSent, RESEND_DUE_AGE_MS) });
+  const session = withContext(drainSessionMachine, c.session, step, { session: due(sc.session), clear: due(sc.clear) });
+  return { ...c, views, drains, session };
+}
+
+/** The coordinator as plain data (machine snapshots as value and context), for keys and traces. */
+export function coordinatorView(c: CoordinatorState) {
+  const snap = (s: AnyMachineSnapshot) => ({ v: s.value, c: s.context });
+  return {
+    node: c.node,
+    version: c.version,
+    members: c.members,
+    bootstrapped: c.bootstrapped,
+    drainProtocol: c.drainProtocol,
+    views: Object.fromEntries(Object.entries(c.views).map(([n, s]) => [n, snap(s)])),
+    drains: Object.fromEntries(Object.entries(c.drains).map(([n, s]) => [n, snap(s)])),
+    session: snap(c.session),
+    lastDrainAnswer: c.lastDrainAnswer,
+  };
+}
+
+/** The coordinator's parts for an integer encoding: machine snapshots by id, the rest as one value. */
+export function coordinatorParts(c: CoordinatorState, idOf: (m: AnyStateMachine, s: AnyMachineSnapshot) => number, nodes: readonly NodeId[]) {
+  const ids: number[] = [idOf(drainSessionMachine, c.session)];
+  for (const n of nodes) {
+    ids.push(c.views[n] ? idOf(livenessViewMachine, c.views[n]!) : -1, c.drains[n] ? idOf(drainNodeMachine, c.drains[n]!) : -1);
+  }
+  // The parts themselves, not a fresh wrapper: unchanged parts are the same objects from world to
+  // world, so an encoder that caches by object identity serialises each only once.
+  return { ids, rest: [c.node, c.version, c.members, c.bootstrapped, c.drainProtocol, c.lastDrainAnswer] as const };
+}
