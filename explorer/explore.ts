@@ -185,8 +185,8 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions<S> = {
         transitions++;
         const added = visited.add(model.encode(succ));
         if (added < 0) {
-          if (edges && added !== -1) edges.push(from, -added - 1);
-          else if (edges) throw new ExplorerError('edge to an unknown state');
+          // Exact mode (required with edges) always knows the index: -1 is state 0, the initial one.
+          if (edges) edges.push(from, -added - 1);
           continue;
         }
         if (edges) edges.push(from, added);

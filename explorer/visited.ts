@@ -58,7 +58,10 @@ function capacityFor(expected: number, maxLoad: number): number {
 }
 
 export interface Visited {
-  /** Adds an encoding: its new index (0, 1, 2, …) if it was not there, else `-(index + 1)` or -1 when unknown. */
+  /**
+   * Adds an encoding: its new index (0, 1, 2, …) if it was not there, else `-(index + 1)` (exact),
+   * or -1 whatever the index (hash compaction keeps no indices: use exact mode when it matters).
+   */
   add(words: Int32Array): number;
   readonly size: number;
   /** Bytes held by the structure. */

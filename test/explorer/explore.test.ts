@@ -158,6 +158,22 @@ describe('explore: AG EF (the goal stays reachable from every reachable state)',
     expect(explore(trap(false), { eventually: { name: 'done', goal: (s) => s === 2 } }).violations).toEqual([]);
   });
 
+  it('follows edges back to the initial state (index 0): a reset loop keeps the goal reachable, a trap after it does not', () => {
+    // 0 → 1 → 0 (a reset, an edge to state 0) and 1 → 2 (goal); with the trap, 1 → 9 → 9.
+    const reset = (withTrap: boolean): Model<number, string> => ({
+      name: 'reset',
+      initialStates: () => [0],
+      actions: (s) => (s === 0 ? ['step'] : s === 1 ? ['reset', 'finish', ...(withTrap ? ['trap'] : [])] : s === 9 ? ['spin'] : []),
+      apply: (s, a) => (a === 'reset' ? 0 : a === 'finish' ? 2 : a === 'trap' || a === 'spin' ? 9 : s + 1),
+      encode: (s) => Int32Array.of(s),
+      label: (_s, a) => a,
+      isTerminal: (s) => s === 2,
+    });
+    expect(explore(reset(false), { eventually: { name: 'done', goal: (s) => s === 2 } }).violations).toEqual([]);
+    const r = explore(reset(true), { eventually: { name: 'done', goal: (s) => s === 2 } });
+    expect(r.violations.map((v) => v.trace.steps.map((s) => s.label))).toEqual([['step', 'trap']]);
+  });
+
   it('needs exact mode', () => {
     expect(() => explore(trap(true), { mode: 'hash-compaction', eventually: { name: 'done', goal: () => true } })).toThrow(/exact mode/);
   });
