@@ -57,6 +57,12 @@ export interface CoordinatorState {
   version: Uint64;
   /** Alive members as this coordinator knows them, sorted. */
   members: readonly NodeId[];
+  /**
+   * The process (node epoch) behind each member's session: a restarted process registers a new
+   * session (TiCDC gives it a new capture), so the coordinator sees the old one leave and the new
+   * one join even when it never saw the node down.
+   */
+  sessions: Readonly<Record<NodeId, Uint64>>;
   /** Nodes whose bootstrap response arrived, sorted. */
   bootstrapped: readonly NodeId[];
   /** Drain-protocol capability per node as reported at bootstrap (null: not yet). */
@@ -95,7 +101,13 @@ export class CoordinatorError extends Error {
 const sortedNodes = (xs: Iterable<NodeId>) => [...new Set(xs)].sort();
 
 /** A freshly started coordinator (after a failover, its `version` is the old one + 1). */
-export function startCoordinator(stepper: Stepper, node: NodeId, version: Uint64, members: readonly NodeId[]): CoordinatorState {
+export function startCoordinator(
+  stepper: Stepper,
+  node: NodeId,
+  version: Uint64,
+  members: readonly NodeId[],
+  sessions: Readonly<Record<NodeId, Uint64>> = Object.fromEntries(members.map((n) => [n, 1n])),
+): CoordinatorState {
   const views: Record<NodeId, AnyMachineSnapshot> = {};
   const drains: Record<NodeId, AnyMachineSnapshot> = {};
   for (const n of members) {
@@ -106,6 +118,7 @@ export function startCoordinator(stepper: Stepper, node: NodeId, version: Uint64
     node,
     version,
     members: sortedNodes(members),
+    sessions: Object.fromEntries(members.map((n) => [n, sessions[n] ?? 1n])),
     bootstrapped: [],
     drainProtocol: Object.fromEntries(members.map((n) => [n, null])),
     views,
@@ -312,6 +325,8 @@ export function coordinatorMembership(
   change: 'NODE_ADDED' | 'NODE_REMOVED',
   node: NodeId,
   env: CoordinatorEnv,
+  /** The joining process's node epoch (its session). */
+  processEpoch: Uint64 = 1n,
 ): CoordinatorResult {
   const g = new Glue(stepper, c, env);
   if (change === 'NODE_REMOVED') {
@@ -323,12 +338,14 @@ export function coordinatorMembership(
     g.view(node, { type: 'NODE_REMOVED', node });
     g.drain(node, { type: 'NODE_REMOVED', node });
     const { [node]: _gone, ...drainProtocol } = g.c.drainProtocol;
-    g.c = { ...g.c, members: aliveNodes, bootstrapped: g.c.bootstrapped.filter((n) => n !== node), drainProtocol };
+    const { [node]: _session, ...sessions } = g.c.sessions;
+    g.c = { ...g.c, members: aliveNodes, sessions, bootstrapped: g.c.bootstrapped.filter((n) => n !== node), drainProtocol };
   } else {
     if (g.c.members.includes(node)) throw new CoordinatorError(`${node} is already a member`);
     g.c = {
       ...g.c,
       members: sortedNodes([...g.c.members, node]),
+      sessions: { ...g.c.sessions, [node]: processEpoch },
       drainProtocol: { ...g.c.drainProtocol, [node]: null },
       views: g.c.views[node] ? g.c.views : { ...g.c.views, [node]: stepper.start(livenessViewMachine, { node }).snapshot },
       drains: g.c.drains[node] ? g.c.drains : { ...g.c.drains, [node]: stepper.start(drainNodeMachine, { node }).snapshot },
@@ -406,6 +423,7 @@ export function coordinatorView(c: CoordinatorState) {
     node: c.node,
     version: c.version,
     members: c.members,
+    sessions: c.sessions,
     bootstrapped: c.bootstrapped,
     drainProtocol: c.drainProtocol,
     views: Object.fromEntries(Object.entries(c.views).map(([n, s]) => [n, snap(s)])),
@@ -423,5 +441,5 @@ export function coordinatorParts(c: CoordinatorState, idOf: (m: AnyStateMachine,
   }
   // The parts themselves, not a fresh wrapper: unchanged parts are the same objects from world to
   // world, so an encoder that caches by object identity serialises each only once.
-  return { ids, rest: [c.node, c.version, c.members, c.bootstrapped, c.drainProtocol, c.lastDrainAnswer] as const };
+  return { ids, rest: [c.node, c.version, c.members, c.sessions, c.bootstrapped, c.drainProtocol, c.lastDrainAnswer] as const };
 }

@@ -18,8 +18,8 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import type { Uint64 } from '../machines/epoch.js';
 import type { ChangefeedId, Liveness, NodeId } from '../machines/protocol.js';
-import { nodeLivenessMachine } from '../machines/nodeLiveness.js';
-import { nodeDrainTargetMachine } from '../machines/nodeDrainTarget.js';
+import { nodeLivenessMachine, type NodeLivenessContext } from '../machines/nodeLiveness.js';
+import { nodeDrainTargetMachine, type NodeDrainTargetContext } from '../machines/nodeDrainTarget.js';
 import { maintainerRegistryMachine, maintainerStatusOf, type MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
 import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
 import type { Stepper } from './stepper.js';
@@ -246,4 +246,21 @@ export function membership(stepper: Stepper, node: NodeState, change: { type: 'N
   const g = new Glue(stepper, node);
   for (const cf of Object.keys(node.registries)) g.registry(cf, change);
   return { node: g.node, out: g.out };
+}
+
+/**
+ * The node's periodic heartbeat (`Manager.Run`, §2.6.3): its liveness and node epoch, and its
+ * dispatcher drain target, to the coordinator it adopted (none before a bootstrap). The machines
+ * hold no timer, so the period is the world's step; the heartbeat only reports state.
+ */
+export function nodeHeartbeat(node: NodeState): Message[] {
+  const live = node.liveness.context as NodeLivenessContext;
+  if (live.coordinatorId === '') return [];
+  const drain = node.drainTarget.context as NodeDrainTargetContext;
+  return [
+    { type: 'NodeHeartbeat', from: node.id, to: live.coordinatorId, liveness: livenessOf(node), nodeEpoch: node.nodeEpoch, forced: false },
+    ...(drain.coordinatorId === ''
+      ? []
+      : [{ type: 'NodeDrainHeartbeat', from: node.id, to: drain.coordinatorId, target: drain.target, epoch: drain.epoch }]),
+  ];
 }

@@ -13,7 +13,7 @@
  * center is best effort, §2.9), which keeps the state space finite.
  */
 import type { ChangefeedId, NodeId } from '../machines/protocol.js';
-import { completeRuntime, membership, receive, startNode, tick, type Message, type NodeState, type RuntimeTask } from './node.js';
+import { completeRuntime, membership, nodeHeartbeat, receive, startNode, tick, type Message, type NodeState, type RuntimeTask } from './node.js';
 import type { StoredChangefeed } from './store.js';
 import type { Stepper } from './stepper.js';
 import {
@@ -52,6 +52,8 @@ export interface ClusterConfig {
   pdAvailable?: boolean;
   /** Let time pass (liveness TTL, resends). Default true with a composed coordinator. */
   time?: boolean;
+  /** Nodes' periodic heartbeats as steps (default true with a composed coordinator). */
+  nodeHeartbeats?: boolean;
 }
 
 export interface World {
@@ -86,6 +88,8 @@ export type Action =
   | { kind: 'crash'; node: NodeId }
   | { kind: 'restart'; node: NodeId }
   | { kind: 'membership'; node: NodeId; change: 'NODE_ADDED' | 'NODE_REMOVED'; subject: NodeId }
+  /** A node's periodic heartbeat to its coordinator (§2.6.3), with a composed coordinator. */
+  | { kind: 'node-heartbeat'; node: NodeId }
   /** The coordinator's periodic work (500 ms tasks). */
   | { kind: 'coordinator-tick' }
   /** Time passes on the coordinator (see cluster/coordinator.ts: ages clamped past every threshold). */
@@ -158,10 +162,15 @@ function coordinatorActions(world: World, config: ClusterConfig): Action[] {
   if (config.time ?? true) for (const step of Object.keys(TIME_STEPS) as TimeStep[]) out.push({ kind: 'time', step });
   for (const target of config.drainTargets ?? []) out.push({ kind: 'api', call: 'DrainNode', target });
   for (const id of config.nodes) {
+    const node = world.nodes[id];
+    if ((config.nodeHeartbeats ?? true) && node && nodeHeartbeat(node).length > 0) out.push({ kind: 'node-heartbeat', node: id });
+  }
+  for (const id of config.nodes) {
     const up = world.nodes[id] !== null;
     const member = c.members.includes(id);
-    // A down process's session expires; a process that is up again joins.
-    if (member && !up) out.push({ kind: 'coordinator-membership', change: 'NODE_REMOVED', subject: id });
+    // The session of a process that is down, or was replaced by a restart, expires; a process that
+    // is up and has no session registers one (a join).
+    if (member && (!up || c.sessions[id] !== world.epochs[id])) out.push({ kind: 'coordinator-membership', change: 'NODE_REMOVED', subject: id });
     if (!member && up) out.push({ kind: 'coordinator-membership', change: 'NODE_ADDED', subject: id });
   }
   if ((world.failovers ?? 0) > 0) out.push({ kind: 'coordinator-crash' });
@@ -261,6 +270,8 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       liveNode(world, action.node);
       if (world.budgets.crashes <= 0) throw new WorldError('no crash budget left');
       return { ...world, nodes: { ...world.nodes, [action.node]: null }, budgets: { ...world.budgets, crashes: world.budgets.crashes - 1 } };
+    case 'node-heartbeat':
+      return withSends(world, nodeHeartbeat(liveNode(world, action.node)), config);
     case 'coordinator-tick': {
       const r = coordinatorTick(stepper, liveCoordinator(world), envOf(config));
       return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
@@ -272,7 +283,7 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
     }
     case 'coordinator-membership': {
-      const r = coordinatorMembership(stepper, liveCoordinator(world), action.change, action.subject, envOf(config));
+      const r = coordinatorMembership(stepper, liveCoordinator(world), action.change, action.subject, envOf(config), world.epochs[action.subject] ?? 1n);
       return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
     }
     case 'coordinator-crash': {
@@ -285,7 +296,7 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       if (world.coordinator !== null) throw new WorldError('the coordinator is not down');
       // Version + 1; membership from the processes that are up (their etcd sessions).
       const members = config.nodes.filter((n) => world.nodes[n] !== null);
-      const c = startCoordinator(stepper, config.coordinator, (world.lastCoordinatorVersion ?? 0n) + 1n, members);
+      const c = startCoordinator(stepper, config.coordinator, (world.lastCoordinatorVersion ?? 0n) + 1n, members, world.epochs);
       const { lastCoordinatorVersion: _v, ...rest } = world;
       return withSends({ ...rest, coordinator: c }, bootstrapMessages(c), config);
     }
@@ -312,6 +323,8 @@ export function actionLabel(a: Action): string {
       return `${a.node} runtime ${a.task.kind} ${a.task.changefeedId}${a.task.kind === 'remove' ? ` ${a.task.dispatcher}` : ''}`;
     case 'membership':
       return `${a.node} sees ${a.change === 'NODE_ADDED' ? 'join' : 'leave'} of ${a.subject}`;
+    case 'node-heartbeat':
+      return `${a.node} heartbeat`;
     case 'coordinator-tick':
       return 'coordinator tick';
     case 'time':

@@ -35,7 +35,7 @@ const stopping = (w: World, n: string) => {
 
 describe('§2.5 the composed drain: DrainNode(n1) drives n1 to Stopping and nothing else', () => {
   const stepper = new TableStepper();
-  const config = { ...base, time: false };
+  const config = { ...base, time: false, nodeHeartbeats: false };
   const model = clusterModel(stepper, config, initialWorld(stepper, config));
 
   it('the shortest run to a Stopping n1 bootstraps, calls DrainNode, sends DRAINING, observes it, then sends STOPPING', () => {
@@ -126,7 +126,7 @@ describe('the drain invariants catch a broken drain workflow in the composed clu
   it('§5.1 B20 (the workflow keeps DRAINING observed across a node restart): STOPPING at a stale node epoch breaks I14', () => {
     const b20 = machineVariants.find((v) => v.id === 'B20')!;
     const stepper = new SwapStepper(drainNodeMachine, b20.machines.drainNode!);
-    const config = { ...base, nodes: ['n1'], time: false, budgets: { loss: 0, duplication: 0, crashes: 1 } };
+    const config = { ...base, nodes: ['n1'], capacity: 3, time: false, nodeHeartbeats: false, budgets: { loss: 0, duplication: 0, crashes: 1 } };
     const r = explore(clusterModel(stepper, config, initialWorld(stepper, config)), { invariants: [I14], checkDeadlocks: false, maxStates: 500_000 });
     expect(r.violations.map((v) => v.name)).toEqual([I14.name]);
     expect(r.violations[0]!.trace.steps.some((s) => s.label === 'restart n1')).toBe(true);
@@ -160,5 +160,34 @@ describe('a coordinator failover loses the drain session and bootstraps again', 
     expect(w.coordinator!.version).toBe(2n);
     expect(sessionContext(w.coordinator!).session).toBeNull();
     expect(w.inFlight.filter((m) => m.type === 'CoordinatorBootstrap' && m.version === 2n).map((m) => m.to).sort()).toEqual(['n1', 'n2']);
+  });
+});
+
+describe('drain liveness: from every reachable state the drain can still complete (AG EF, spec §2.5)', () => {
+  const config = { ...base, nodes: ['n1'], capacity: 3 };
+  const goal = { name: 'n1 Stopping', goal: (w: World) => stopping(w, 'n1') };
+
+  it('holds with time, message loss by a full network and heartbeats (no crash)', () => {
+    const stepper = new TableStepper();
+    const r = explore(clusterModel(stepper, config, initialWorld(stepper, config)), { eventually: goal, checkDeadlocks: false });
+    expect(r.stopReason).toBe('complete');
+    expect(r.violations).toEqual([]);
+  });
+
+  it('fails when the drain workflow never resends DRAINING: a lost command leaves a state from which n1 never stops', () => {
+    const noResend = drainNodeMachine.provide({ guards: { isDrainResendDue: () => false } as never });
+    const stepper = new (class extends TableStepper {
+      override start(m: AnyStateMachine, i: unknown) {
+        return super.start(m === drainNodeMachine ? noResend : m, i);
+      }
+      override step(m: AnyStateMachine, s: AnyMachineSnapshot, e: EventObject) {
+        return super.step(m === drainNodeMachine ? noResend : m, s, e);
+      }
+      override idOf(m: AnyStateMachine, s: AnyMachineSnapshot) {
+        return super.idOf(m === drainNodeMachine ? noResend : m, s);
+      }
+    })();
+    const r = explore(clusterModel(stepper, config, initialWorld(stepper, config)), { eventually: goal, checkDeadlocks: false });
+    expect(r.violations.map((v) => v.kind)).toEqual(['eventually']);
   });
 });
