@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as oc from '../../machines/coordinator/operatorController.js';
 import { UnknownChangefeedError } from '../../machines/coordinator/changefeedDb.js';
+import { EpochRangeError } from '../../machines/errors.js';
 import type { Effect, MaintainerState, OutgoingMessage } from '../../machines/protocol.js';
 import { MemoryEpochStore, NotFoundError, type EpochStore } from '../../adapters/index.js';
 import { CoordinatorHost, EpochClock } from '../../services/index.js';
@@ -592,5 +593,58 @@ describe('§2.4 admission with the epochBumping reservation, through the control
     host.poll(500);
     await host.idle();
     await expect(store.get('cf')).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe('the controller value: immutable, canonical, typed errors', () => {
+  it('functions never mutate their argument', () => {
+    const s0 = replicatingOn(controller(), 'n1');
+    const before = JSON.stringify(oc.canonicalController(s0));
+    oc.stopChangefeed(s0, 'cf', true);
+    oc.onNodeRemoved(s0, 'n1');
+    oc.poll(s0, s0.clockMs + 10_000);
+    oc.pushOperator(s0, oc.newMoveOperator(s0, 'cf', 'n2'));
+    expect(JSON.stringify(oc.canonicalController(s0))).toBe(before);
+  });
+
+  it('the canonical form does not depend on the order things were inserted, and holds uint64 as decimal strings', () => {
+    let a = controller({ cfs: ['x', 'y'] });
+    let b = controller({ cfs: ['y', 'x'] });
+    a = oc.pushOperator(a, oc.newAddOperator(a, 'x', 'n1')).state;
+    a = oc.pushOperator(a, oc.newAddOperator(a, 'y', 'n2')).state;
+    b = oc.pushOperator(b, oc.newAddOperator(b, 'y', 'n2')).state;
+    b = oc.pushOperator(b, oc.newAddOperator(b, 'x', 'n1')).state;
+    expect(JSON.stringify(oc.canonicalController(a))).toBe(JSON.stringify(oc.canonicalController(b)));
+    const big = oc.setInfo(a, 'x', 2n ** 64n - 1n).state;
+    expect(JSON.stringify(oc.canonicalController(big))).toContain('"18446744073709551615"');
+  });
+
+  it('a node that joins membership can be the destination of an add (checkAffectedNodes sees it alive)', () => {
+    let s = controller({ alive: ['coord'] });
+    s = oc.addNode(s, 'n5').state;
+    s = oc.pushOperator(s, oc.newAddOperator(s, 'cf', 'n5')).state;
+    expect(oc.operatorOf(s, 'cf')?.value).toBe('Sending');
+    expect(() => oc.addNode(s, 'n5')).toThrow(oc.NodeAlreadyAliveError);
+  });
+
+  it('bad input is a typed error: unknown changefeed, duplicate changefeed, non-uint64 epoch, unbound move', () => {
+    const s = controller();
+    expect(() => oc.setInfo(s, 'nope', 1n)).toThrow(UnknownChangefeedError);
+    expect(() => oc.addChangefeed(s, 'cf', { epoch: 1n, checkpointTs: 0n })).toThrow(oc.ChangefeedExistsError);
+    expect(() => oc.setInfo(s, 'cf', -1n)).toThrow(EpochRangeError);
+    expect(() => oc.setInfo(s, 'cf', 2n ** 64n)).toThrow(EpochRangeError);
+    expect(() => oc.newMoveOperator(s, 'cf', 'n2')).toThrow(oc.InvalidControllerArgumentError);
+    expect(() => oc.createOperatorController({ selfNode: 'c', aliveNodes: [], batchSize: 0 })).toThrow(oc.InvalidControllerArgumentError);
+    expect(s.infos.get('cf')?.epoch).toBe(1n);
+  });
+
+  it('§2.4 reservation hooks: reserve and release are visible to isBumping; a stop ignores them (§2.3.2)', () => {
+    let s = oc.reserveBumping(replicatingOn(controller(), 'n1'), 'cf').state;
+    expect(oc.isBumping(s, 'cf')).toBe(true);
+    s = oc.stopChangefeed(s, 'cf', false).state;
+    expect(oc.operatorOf(s, 'cf')?.kind).toBe('stop');
+    expect(oc.isBumping(s, 'cf')).toBe(true);
+    s = oc.releaseBumping(s, 'cf').state;
+    expect(oc.isBumping(s, 'cf')).toBe(false);
   });
 });
