@@ -315,6 +315,39 @@ describe('§6.2 MoveMaintainerOperator through the controller (cf epoch 1, repli
     expect(s.db.get('cf')).toMatchObject({ bucket: 'Absent', nodeId: '' });
   });
 
+  it('§6.2.7 OnTaskRemoved: finished, nothing sent, PostFinish marks nothing', () => {
+    let s = oc.onTaskRemoved(moving(), 'cf').state;
+    expect(oc.operatorOf(s, 'cf')?.value).toBe('DoneNoPostFinish');
+    const r = oc.poll(s, s.clockMs);
+    expect(r.effects).toEqual([]);
+    expect(r.state.db.get('cf')).toMatchObject({ bucket: 'Scheduling', nodeId: 'n1' });
+  });
+
+  it('§6.2.8 CheckRequiresDestBootstrapDone (epoch 0): the dest completes the move only with BootstrapDone', () => {
+    let s = replicatingOn(controller({ epoch: 0n }), 'n1');
+    s = oc.pushOperator(s, oc.newMoveOperator(s, 'cf', 'n2')).state;
+    s = oc.updateOperatorStatus(s, 'cf', 'n1', status('Stopped', 0n)).state;
+    expect(oc.operatorOf(s, 'cf')?.value).toBe('OriginStopped');
+    const r = oc.poll(s, s.clockMs);
+    expect(sent(r.effects)).toHaveLength(1);
+    s = oc.updateOperatorStatus(r.state, 'cf', 'n2', status('Working', 0n, false)).state;
+    expect(oc.operatorOf(s, 'cf')?.value).toBe('AddTarget');
+    s = oc.updateOperatorStatus(s, 'cf', 'n2', status('Working', 0n, true)).state;
+    expect(oc.operatorOf(s, 'cf')?.value).toBe('DoneSuccess');
+    expect(sent(oc.poll(s, s.clockMs + 500).effects)).toEqual([]);
+  });
+
+  it('§6.2.9 CheckAcceptsCompatDestEpoch: cf epoch 2, the dest reports epoch 0 → finished', () => {
+    let s = replicatingOn(controller({ epoch: 2n }), 'n1');
+    s = oc.pushOperator(s, oc.newMoveOperator(s, 'cf', 'n2')).state;
+    s = oc.updateOperatorStatus(s, 'cf', 'n1', status('Stopped', 2n)).state;
+    s = oc.poll(s, s.clockMs).state;
+    s = oc.updateOperatorStatus(s, 'cf', 'n2', status('Working', 0n)).state;
+    expect(oc.operatorOf(s, 'cf')?.value).toBe('DoneSuccess');
+    s = oc.poll(s, s.clockMs + 500).state;
+    expect(s.db.get('cf')).toMatchObject({ bucket: 'Replicating', nodeId: 'n2' });
+  });
+
   it('§2.0 queries: CountOperatorsInvolvingNode and CountMoveMaintainerOperatorsFromNodes', () => {
     let s = moving();
     s = oc.addChangefeed(s, 'other', { epoch: 1n, checkpointTs: 0n }).state;
@@ -582,6 +615,22 @@ describe('§2.4 admission with the epochBumping reservation, through the control
     expect(await host.addOperator('add', 'cf', 'n2')).toMatchObject({ accepted: false, reason: 'operator-exists' });
     expect((await store.get('cf')).info.value.epoch).toBe(1000n);
     await expect(host.addOperator('add', 'nope', 'n1')).rejects.toThrow(UnknownChangefeedError);
+  });
+
+  it('§2.3 PostFinish through the host: a failed store write is only reported (the source logs it); the operator still leaves', async () => {
+    const store = new MemoryEpochStore();
+    const errors: string[] = [];
+    await store.create('cf', { epoch: 5n, state: 'normal', error: null, config: {} }, { checkpointTs: 100n, progress: 'None' });
+    const host = new CoordinatorHost({ selfNode: 'coord', aliveNodes: ['coord'], store, send: () => {}, onStoreError: (_e, intent) => errors.push(intent.type) });
+    await host.loadChangefeed('cf');
+    await store.delete('cf'); // setProgress(None) will find nothing to update
+    host.stopChangefeed('cf', false);
+    host.poll(0);
+    host.onStatus('cf', 'coord', status('Stopped', 5n));
+    host.poll(500);
+    await host.idle();
+    expect(errors).toEqual(['store.setChangefeedProgress']);
+    expect(oc.hasOperator(host.state, 'cf')).toBe(false);
   });
 
   it('§2.3 PostFinish through the host: a removed changefeed is deleted from the store once its stop finishes', async () => {
