@@ -19,4 +19,29 @@ describe('examples', () => {
       'done: Disposed; changefeed DB: db.markMaintainerScheduling, db.bindChangefeedToNode, db.markMaintainerReplicating',
     ]);
   });
+
+  it('host-coordinator.ts drives the operator controller with admission over a memory EpochStore: add, move, remove (§2.0–§2.4), exits 0', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'host-coordinator.ts')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'cf-1 created at epoch 5: Absent',
+      '  db.bindChangefeedToNode',
+      'add to n1: accepted, epoch bumped to 1000',
+      '  → n1: AddMaintainerRequest epoch 1000',
+      '  db.markMaintainerReplicating',
+      'cf-1: Replicating on n1',
+      '  db.markMaintainerScheduling',
+      'move n1 → n2: accepted, epoch bumped to 1001',
+      // §5.1 B4: the origin is removed with the epoch it owns, the target added with the bumped one.
+      '  → n1: RemoveMaintainerRequest epoch 1000 cascade=false removed=false',
+      '  db.bindChangefeedToNode',
+      '  → n2: AddMaintainerRequest epoch 1001',
+      '  db.markMaintainerReplicating',
+      'cf-1: Replicating on n2',
+      'remove cf-1',
+      '  → n2: RemoveMaintainerRequest epoch 1001 cascade=true removed=true',
+      '  store.deleteChangefeed',
+      'cf-1: gone, deleted from the store',
+    ]);
+  });
 });
