@@ -21,6 +21,7 @@ import {
   removeChangefeed,
   removeMaintainerCommand,
   resumeChangefeed,
+  stateChangeMachine,
   stopChangefeedMachine,
   type ApiStep,
   type ChangefeedStoreIntent,
@@ -347,5 +348,59 @@ describe('§2.4.4 step 5: checkpoint monotonicity of the in-memory status', () =
     expect(applyStatusCheckpoint(emptyCoordinatorChangefeeds, { changefeed: 'cf', checkpointTs: 1n, hasErrors: false }).applied).toBe(false);
     const { state } = coordinatorWith();
     expect(() => applyStatusCheckpoint(state, { changefeed: 'cf', checkpointTs: 1n << 64n, hasErrors: false })).toThrow(EpochRangeError);
+  });
+});
+
+describe('§2.4.3 the stateChange machine agrees with the pure functions', () => {
+  it('6.9.1 through the machine: epoch 233, Warning → bump (State=Warning, UpdateError, no status), then setInfo 234, stop with 233, reschedule', () => {
+    const m = drive(stateChangeMachine, { changefeedId: 'cf', state: 'warning' });
+    m.send({ type: 'CHECK', changefeedExists: true, unchanged: false, epoch: 233n, checkpointTs: 500n });
+    expect(m.take()).toEqual([{ type: 'store.bumpEpoch', changefeedId: 'cf', state: 'warning', updateError: true, updateStatus: false }]);
+    expect(m.state()).toBe('Bumping');
+    m.send({ type: 'BUMPED', epoch: 234n });
+    expect(m.take()).toEqual([
+      { type: 'controller.setInfo', changefeedId: 'cf', epoch: 234n, state: 'warning' },
+      { type: 'controller.stopChangefeedWithMaintainerEpoch', changefeedId: 'cf', removed: false, maintainerEpoch: 233n },
+      { type: 'db.moveToSchedulingQueue', changefeedId: 'cf', resetBackoff: false, overwriteCheckpointTs: false },
+    ]);
+    expect(m.state()).toBe('Restarted');
+  });
+
+  it('for every state and write outcome, the machine and handleStateChange/completeApiCall write, stop and keep the same epochs', () => {
+    for (const target of ['warning', 'failed', 'finished', 'normal'] as const) {
+      for (const ok of [true, false]) {
+        const { state } = coordinatorWith({ epoch: 233n, checkpointTs: 500n, state: target === 'normal' ? 'warning' : 'normal', error: target === 'normal' ? warningError : null }, { node: 'n1', epoch: 233n });
+        const step = handleStateChange(state, { changefeed: 'cf', state: target, error: target === 'normal' ? null : warningError, candidate: 234n });
+        const m = drive(stateChangeMachine, { changefeedId: 'cf', state: target });
+        m.send({ type: 'CHECK', changefeedExists: true, unchanged: false, epoch: 233n, checkpointTs: 500n });
+        const [write] = m.take();
+        const intent = pendingStep(step).intent;
+        expect(write?.type).toBe(`store.${intent.op}`);
+        if (intent.op === 'update' && write?.type === 'store.update') {
+          expect([write.epoch, write.checkpointTs, write.progress]).toEqual([intent.info.epoch, intent.status.checkpointTs, intent.status.progress]);
+        }
+        const bumped = target === 'warning';
+        m.send(bumped ? (ok ? { type: 'BUMPED', epoch: 234n } : { type: 'BUMP_FAILED', code: 'X' }) : ok ? { type: 'UPDATED' } : { type: 'UPDATE_FAILED', code: 'X' });
+        const effects = m.take();
+        const done = completeApiCall(state, pendingOf(step), ok ? { ok: true, ...(bumped ? { info: { epoch: 234n, state: 'warning', error: warningError } } : {}) } : { ok: false, code: 'X' }, { selfNode: SELF });
+        const machineStopEpochs = effects.flatMap((e) =>
+          e.type === 'controller.stopChangefeedWithMaintainerEpoch' ? [e.maintainerEpoch] : e.type === 'controller.stopChangefeed' ? [233n] : [],
+        );
+        expect(done.operators.map((o) => o.epoch), `${target} ok=${ok}`).toEqual(machineStopEpochs);
+        const setInfo = effects.find((e) => e.type === 'controller.setInfo');
+        expect(done.state.meta.get('cf')?.epoch).toBe(setInfo && setInfo.type === 'controller.setInfo' ? setInfo.epoch : 233n);
+        expect(done.state.db.get('cf')?.bucket === 'Absent').toBe(effects.some((e) => e.type === 'db.moveToSchedulingQueue'));
+        expect(m.state()).toBe(!ok ? 'Failed' : bumped ? 'Restarted' : target === 'normal' ? 'Updated' : 'Stopped');
+      }
+    }
+  });
+
+  it('a missing changefeed or an unchanged state is skipped with no write, as handleStateChange says', () => {
+    for (const [changefeedExists, unchanged] of [[false, false], [true, true], [false, true]] as const) {
+      const m = drive(stateChangeMachine, { changefeedId: 'cf', state: 'warning' });
+      m.send({ type: 'CHECK', changefeedExists, unchanged, epoch: 233n, checkpointTs: 500n });
+      expect(m.take()).toEqual([]);
+      expect(m.state()).toBe('Skipped');
+    }
   });
 });
