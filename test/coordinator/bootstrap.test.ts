@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   bootstrapCoordinator,
   InvalidBootstrapInputError,
@@ -201,5 +202,77 @@ describe('§2.4.2: the coordinator never bumps at bootstrap', () => {
     const snapshot = JSON.stringify(p, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
     boot(p, [{ node: 'n1', statuses: [status('a', 1n)] }]);
     expect(JSON.stringify(p, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(snapshot);
+  });
+});
+
+describe('§2.4.2 over random clusters (seeded fast-check): every stale owner is stopped once, with its own epoch', () => {
+  const NODES = ['n1', 'n2', 'n3'];
+  const CFS = ['a', 'b', 'c'];
+  const epoch = fc.constantFrom(0n, 4n, 5n, 7n);
+  const cluster = fc.record({
+    persisted: fc.uniqueArray(
+      fc.record({
+        id: fc.constantFrom(...CFS),
+        epoch,
+        state: fc.constantFrom('normal', 'warning', 'stopped', 'failed', 'finished') as fc.Arbitrary<PersistedChangefeed['state']>,
+        error: fc.constant(null),
+        checkpointTs: fc.constant(100n),
+        progress: fc.constantFrom('None', 'Stopping', 'Removing') as fc.Arbitrary<PersistedChangefeed['progress']>,
+      }),
+      { selector: (p) => p.id, maxLength: 3 },
+    ),
+    responses: fc.uniqueArray(
+      fc.record({
+        node: fc.constantFrom(...NODES),
+        statuses: fc.array(fc.record({ changefeedId: fc.constantFrom(...CFS, 'ghost'), maintainerEpoch: epoch, checkpointTs: fc.constant(150n) }), { maxLength: 3 }),
+      }),
+      { selector: (r) => r.node, maxLength: 3 },
+    ),
+  });
+
+  it('at most one operator per changefeed; each report is stopped exactly once unless it is the owner; epochs never bumped', () => {
+    fc.assert(
+      fc.property(cluster, ({ persisted: ps, responses }) => {
+        let r;
+        try {
+          r = bootstrapCoordinator({ selfNode: 'coord', persisted: ps, responses });
+        } catch (e) {
+          // Step 3 is the only refusal for well-formed input, and only with two owners.
+          expect(e).toBeInstanceOf(MultipleOwnersError);
+          return;
+        }
+        const perChangefeed = new Map<string, number>();
+        for (const op of r.operatorsToPush) perChangefeed.set(op.changefeed, (perChangefeed.get(op.changefeed) ?? 0) + 1);
+        expect([...perChangefeed.values()].every((n) => n === 1)).toBe(true);
+        for (const p of ps) {
+          const reports = responses.flatMap((x) => x.statuses.filter((s) => s.changefeedId === p.id).map((s) => ({ node: x.node, maintainerEpoch: s.maintainerEpoch })));
+          const { owner, stale } = selectBootstrapMaintainer(p.id, p.epoch, reports);
+          const removed = p.progress === 'Removing';
+          // Each stale owner: one stop (operator or command) to its node with its own epoch.
+          const stops = [
+            ...r.operatorsToPush.filter((o) => o.changefeed === p.id && o.entry === 'StopRemoteMaintainerWithMaintainerEpoch').map((o) => [o.node, o.epoch, o.removed]),
+            ...r.messages.filter((m) => m.changefeedId === p.id).map((m) => [m.to, m.maintainerEpoch, m.removed]),
+          ];
+          expect(stops).toEqual(stale.map((s) => [s.node, s.maintainerEpoch, removed]));
+          // The changefeed itself is stopped by an operator iff Stopping/Removing and (an owner or no stale owner).
+          const own = r.operatorsToPush.filter((o) => o.changefeed === p.id && o.entry === 'StopChangefeed');
+          const stopping = p.progress !== 'None';
+          expect(own.length).toBe(stopping && (owner !== undefined || stale.length === 0) ? 1 : 0);
+          if (own[0]) expect([own[0].node, own[0].epoch]).toEqual([owner?.node ?? 'coord', p.epoch]);
+          // Placement: removed → gone; Stopping → Stopped; else owner → Replicating, else Absent/Stopped by state.
+          const entry = r.changefeeds.db.get(p.id);
+          if (removed) expect(entry).toBeUndefined();
+          else if (stopping) expect(entry?.stopped).toBe(true);
+          else if (owner) expect([entry?.nodeId, entry?.bucket]).toEqual([owner.node, 'Replicating']);
+          else expect(entry?.bucket === 'Absent').toBe(p.state === 'normal' || p.state === 'warning');
+          if (!removed) expect(r.changefeeds.meta.get(p.id)?.epoch).toBe(p.epoch);
+        }
+        // Reports of unknown changefeeds: removed with their own epoch.
+        const known = new Set(ps.map((p) => p.id));
+        const ghosts = responses.flatMap((x) => x.statuses.filter((s) => !known.has(s.changefeedId)).map((s) => [x.node, s.changefeedId, s.maintainerEpoch, true]));
+        expect(r.messages.filter((m) => !known.has(m.changefeedId)).map((m) => [m.to, m.changefeedId, m.maintainerEpoch, m.removed])).toEqual(ghosts);
+      }),
+      { seed: 20261123, numRuns: 400 },
+    );
   });
 });
