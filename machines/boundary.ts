@@ -451,6 +451,18 @@ export const drainSessionEventSchemas = {
   TICK: { now: 'millis', initialized: 'boolean', aliveNodes: NODE_SET, observation: TARGET_OBSERVATION },
 } as const satisfies EventSchemas;
 
+/** TiCDC's FeedState values (adapters/types.ts FEED_STATES; listed here so the boundary imports no adapter). */
+const FEED_STATE_VALUES = ['normal', 'pending', 'warning', 'stopped', 'failed', 'finished', 'removed'] as const;
+
+/** Events of a changefeed state change (§2.4.3): the coordinator's view, and the write's result. */
+export const stateChangeEventSchemas = {
+  CHECK: { changefeedExists: 'boolean', unchanged: 'boolean', epoch: 'uint64', checkpointTs: 'uint64' },
+  BUMPED: { epoch: 'uint64' },
+  BUMP_FAILED: { code: 'node' },
+  UPDATED: {},
+  UPDATE_FAILED: { code: 'node' },
+} as const satisfies EventSchemas;
+
 /** Every machine's input schema, keyed by machine ID. A machine without input takes `{}`. */
 export const inputSchemas = {
   addMaintainer: { changefeedId: 'node', dest: 'node', maintainerEpoch: 'uint64', checkpointTs: 'uint64', isNew: 'boolean' },
@@ -467,6 +479,7 @@ export const inputSchemas = {
   quiesce: {},
   nodeDrainTarget: { coordinatorId: 'string', coordinatorVersion: 'uint64' },
   drainSession: { resendIntervalMs: optional('millis') },
+  stateChange: { changefeedId: 'node', state: FEED_STATE_VALUES },
 } as const satisfies { readonly [machineId: string]: EventSchema };
 
 export type MachineId = keyof typeof inputSchemas;
@@ -487,6 +500,7 @@ export const eventSchemas = {
   quiesce: quiesceEventSchemas,
   nodeDrainTarget: nodeDrainTargetEventSchemas,
   drainSession: drainSessionEventSchemas,
+  stateChange: stateChangeEventSchemas,
 } as const satisfies { readonly [K in MachineId]: EventSchemas };
 
 /** True when the boundary has schemas for the machine with this ID. */

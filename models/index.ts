@@ -11,6 +11,7 @@ import {
   quiesceModel,
 } from './fencing.js';
 import { drainSessionModel } from './drainSession.js';
+import { stateChangeModel } from './stateChange.js';
 
 export const models: MachineModel[] = [
   addMaintainerModel,
@@ -26,6 +27,7 @@ export const models: MachineModel[] = [
   quiesceModel,
   nodeDrainTargetModel,
   drainSessionModel,
+  stateChangeModel,
 ];
 
 export function findModel(name: string): MachineModel | undefined {

@@ -15,3 +15,6 @@ export {
   type ChangefeedMemInfo,
   type MaintainerStatusReport,
 } from './operatorController.js';
+export * from './changefeeds.js';
+export * from './changefeedApi.js';
+export * from './stateChange.js';
