@@ -25,7 +25,7 @@
  * maintainer's dispatcher drain is outside the model), so a tracked changefeed leaves
  * `pendingStatus` only when it stops being meant to run.
  */
-import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import type { Uint64 } from '../machines/epoch.js';
 import type { ChangefeedId, Liveness, NodeId } from '../machines/protocol.js';
 import { livenessViewMachine, viewStateAt, type LivenessViewContext, type ViewState } from '../machines/livenessView.js';
@@ -38,6 +38,20 @@ import {
 } from '../machines/coordinator/drainSession.js';
 import type { Message } from './node.js';
 import type { Stepper } from './stepper.js';
+import * as oc from '../machines/coordinator/operatorController.js';
+import { admissionMachine, type AdmissionEffect } from '../machines/admission.js';
+import { bootstrapCoordinator, type BootstrapStatus, type PersistedChangefeed } from '../machines/coordinator/bootstrap.js';
+import { classifyMaintainerStatus, nextCheckpoint } from '../machines/coordinator/heartbeat.js';
+import {
+  basicSchedulerOutcomes,
+  drainSchedulerOutcomes,
+  initialDrainSchedulerState,
+  type DrainSchedulerState,
+  type SchedulerProposal,
+  type SchedulerView,
+} from '../machines/coordinator/schedulers.js';
+import type { Effect, MaintainerState } from '../machines/protocol.js';
+import type { StoredChangefeed, StoreOp } from './store.js';
 
 /** The representative ages: every resend due (past 1 s and 5 s), and past the 30 s liveness TTL. */
 export const RESEND_DUE_AGE_MS = 5_001;
@@ -72,7 +86,31 @@ export interface CoordinatorState {
   session: AnyMachineSnapshot;
   /** The last DrainNode answer, for the API invariants (I17, I18); null before any call. */
   lastDrainAnswer: DrainAnswer | null;
+  /** Bootstrap statuses collected per responding node, until every member has answered (§2.4.2). */
+  bootstrapStatuses: Readonly<Record<NodeId, readonly BootstrapStatus[]>>;
+  /** The operator controller with the changefeed DB and in-memory infos; null until bootstrapped. */
+  controller: oc.OperatorControllerState | null;
+  /** Admissions waiting for their epoch bump (§2.4), by changefeed, with the operator they push. */
+  admissions: Readonly<Record<ChangefeedId, { snapshot: AnyMachineSnapshot; spec: oc.OperatorSpec }>>;
+  /** The drain scheduler's round-robin cursor (§2.5.3). */
+  drainScheduler: DrainSchedulerState;
 }
+
+/**
+ * A call to the epoch store in flight (§3): the write may land or not, and the caller hears of it
+ * in a separate step, so a stop, a status or a crash can come between (§2.4). Tagged with the
+ * coordinator that made it: after a failover its answer reaches no one.
+ */
+export interface StoreCall {
+  coordinatorVersion: Uint64;
+  changefeedId: ChangefeedId;
+  /** `admission`: the operator admission's bump (§2.4); `postFinish`: a stop operator's write (§2.3). */
+  purpose: 'admission' | 'postFinish';
+  op: StoreOp;
+}
+
+/** How a store call ends: applied and acknowledged, failed unapplied, or applied but reported failed. */
+export type StoreOutcome = 'ok' | 'failed' | 'appliedButFailed';
 
 export interface DrainAnswer {
   target: NodeId;
@@ -85,13 +123,19 @@ export interface DrainAnswer {
 export interface CoordinatorResult {
   coordinator: CoordinatorState;
   out: Message[];
+  /** Store calls the step made (added to the world's calls in flight). */
+  storeCalls: StoreCall[];
 }
 
-/** What the coordinator reads of the cluster when it asks (per-changefeed facts join with the operators). */
+/** What the coordinator reads of the cluster when it asks. */
 export interface CoordinatorEnv {
   changefeeds: readonly ChangefeedId[];
   /** PD answers the TSO (false: PD unavailable, DrainNode fails with PD_UNAVAILABLE). */
   pdAvailable: boolean;
+  /** The persisted records, as `GetAllChangefeeds` reads them at bootstrap (§2.4.2). */
+  store?: Readonly<Record<ChangefeedId, StoredChangefeed | undefined>>;
+  /** The scheduler batch size (§2.4.1, §2.5.3). Default 1. */
+  batchSize?: number;
 }
 
 export class CoordinatorError extends Error {
@@ -125,6 +169,10 @@ export function startCoordinator(
     drains,
     session: stepper.start(drainSessionMachine, {}).snapshot,
     lastDrainAnswer: null,
+    bootstrapStatuses: {},
+    controller: null,
+    admissions: {},
+    drainScheduler: initialDrainSchedulerState,
   };
 }
 
@@ -140,8 +188,8 @@ const drainCtx = (c: CoordinatorState, n: NodeId) => c.drains[n]?.context as Dra
 const drainValue = (c: CoordinatorState, n: NodeId) => c.drains[n]?.value as string | undefined;
 export const sessionContext = (c: CoordinatorState) => c.session.context as DrainSessionContext;
 
-/** Initialized: every member has answered the bootstrap (§2.4.2 finishBootstrap). */
-export const isInitialized = (c: CoordinatorState) => c.members.every((n) => c.bootstrapped.includes(n));
+/** Initialized: bootstrap finished (§2.4.2 step 8): every member answered and the controller runs. */
+export const isInitialized = (c: CoordinatorState) => c.controller !== null;
 
 /** What §2.5.5 reads about a drain target: its view, its drain flags, and (with operators) its work. */
 export function targetObservation(c: CoordinatorState, target: NodeId, env: CoordinatorEnv): TargetObservation {
@@ -150,15 +198,21 @@ export function targetObservation(c: CoordinatorState, target: NodeId, env: Coor
     view: viewOf(c, target),
     drainingObserved: d === 'DrainingObserved' || d === 'StoppingObserved',
     stoppingObserved: d === 'StoppingObserved',
-    maintainersOnTarget: 0,
-    operatorsInvolvingTarget: 0,
-    changefeeds: env.changefeeds.map((id) => ({ id, replicating: false, shouldRun: true, drainProgress: null })),
+    maintainersOnTarget: c.controller ? [...c.controller.db.values()].filter((e) => e.nodeId === target && e.bucket !== undefined).length : 0,
+    operatorsInvolvingTarget: c.controller ? oc.countOperatorsInvolvingNode(c.controller, target) : 0,
+    changefeeds: env.changefeeds.map((id) => ({
+      id,
+      replicating: c.controller?.db.get(id)?.bucket === 'Replicating',
+      shouldRun: c.controller?.db.get(id)?.stopped === false,
+      drainProgress: null,
+    })),
   };
 }
 
 /** Steps the coordinator's machines and routes their effects. */
 class Glue {
   readonly out: Message[] = [];
+  readonly storeCalls: StoreCall[] = [];
   constructor(
     private readonly stepper: Stepper,
     public c: CoordinatorState,
@@ -232,6 +286,195 @@ class Glue {
   sessionTarget(): NodeId {
     return sessionContext(this.c).session?.target ?? '';
   }
+
+  result(): CoordinatorResult {
+    return { coordinator: this.c, out: this.out, storeCalls: this.storeCalls };
+  }
+
+  // ----- the operator side -----
+
+  /** Applies a controller step and routes its effects: messages out, store intents to the store. */
+  controller(step: (s: oc.OperatorControllerState) => oc.ControllerStep) {
+    const ctl = this.c.controller;
+    if (!ctl) return;
+    const r = step(ctl);
+    this.c = { ...this.c, controller: r.state };
+    this.effects(r.effects);
+  }
+
+  effects(effects: readonly Effect[]) {
+    for (const e of effects) {
+      if (e.type.startsWith('db.')) continue; // applied by the controller itself
+      if ('to' in e && typeof e.to === 'string') this.send(e as never);
+      else if (e.type === 'store.deleteChangefeed') this.storeCall(e.changefeedId, 'postFinish', { op: 'delete' });
+      else if (e.type === 'store.setChangefeedProgress') this.storeCall(e.changefeedId, 'postFinish', { op: 'setProgress', progress: e.progress });
+    }
+  }
+
+  storeCall(changefeedId: ChangefeedId, purpose: StoreCall['purpose'], op: StoreOp) {
+    this.storeCalls.push({ coordinatorVersion: this.c.version, changefeedId, purpose, op });
+  }
+
+  /** §2.4: one `AddOperator(op)` call through the admission machine. */
+  admit(spec: oc.OperatorSpec) {
+    const ctl = this.c.controller;
+    if (!ctl) return;
+    const cf = spec.changefeedId;
+    if (this.c.admissions[cf]) return; // the reservation already holds it (its precheck would fail)
+    let snap = this.stepper.start(admissionMachine, { changefeedId: cf, kind: spec.kind, needsBump: spec.kind !== 'stop' }).snapshot;
+    const r = this.stepper.step(admissionMachine, snap, {
+      type: 'PRECHECK',
+      hasOperator: oc.hasOperator(ctl, cf),
+      bumping: oc.isBumping(ctl, cf),
+      changefeedExists: ctl.db.has(cf),
+    } as EventObject);
+    snap = r.snapshot;
+    this.admissionEffects(spec, r.effects as AdmissionEffect[]);
+    this.keepAdmission(spec, snap);
+  }
+
+  admissionEffects(spec: oc.OperatorSpec, effects: readonly AdmissionEffect[]) {
+    const cf = spec.changefeedId;
+    for (const e of effects) {
+      switch (e.type) {
+        case 'controller.reserveBumping':
+          this.controller((s) => oc.reserveBumping(s, cf));
+          break;
+        case 'controller.releaseBumping':
+          this.controller((s) => oc.releaseBumping(s, cf));
+          break;
+        case 'store.bumpEpoch':
+          // The candidate is 0: the store persists stored + 1 (§3.2 advance); PD's TSO is not modelled.
+          this.storeCall(cf, 'admission', { op: 'bump', candidate: 0n });
+          break;
+        case 'controller.setInfo':
+          this.controller((s) => oc.setInfo(s, cf, e.epoch));
+          break;
+        case 'controller.pushOperator':
+          this.controller((s) => oc.pushOperator(s, spec));
+          break;
+      }
+    }
+  }
+
+  keepAdmission(spec: oc.OperatorSpec, snap: AnyMachineSnapshot) {
+    const { [spec.changefeedId]: _done, ...rest } = this.c.admissions;
+    this.c = { ...this.c, admissions: snap.status === 'done' ? rest : { ...rest, [spec.changefeedId]: { snapshot: snap, spec } } };
+  }
+
+  /** The answer to an admission's bump (§2.4): BUMPED then RECHECK, or BUMP_FAILED. */
+  bumpAnswered(cf: ChangefeedId, outcome: StoreOutcome, epoch: Uint64 | undefined) {
+    const a = this.c.admissions[cf];
+    const ctl = this.c.controller;
+    if (!a || !ctl) return;
+    let snap = a.snapshot;
+    const step = (event: { type: string } & Record<string, unknown>) => {
+      const r = this.stepper.step(admissionMachine, snap, event);
+      snap = r.snapshot;
+      this.admissionEffects(a.spec, r.effects as AdmissionEffect[]);
+    };
+    if (outcome === 'ok' && epoch !== undefined) {
+      step({ type: 'BUMPED', epoch });
+      const now = this.c.controller!;
+      // Same changefeed: the model never re-creates one under a pending admission (no create API yet).
+      step({ type: 'RECHECK', hasOperator: oc.hasOperator(now, cf), changefeedExists: now.db.has(cf), sameChangefeed: now.db.has(cf) });
+    } else {
+      step({ type: 'BUMP_FAILED', code: 'STORE_UNAVAILABLE', maybeApplied: outcome === 'appliedButFailed' });
+    }
+    this.keepAdmission(a.spec, snap);
+  }
+
+  /** The schedulers' view of the coordinator (§2.4.1, §2.5.3). */
+  schedulerView(batchSize: number): SchedulerView | null {
+    const ctl = this.c.controller;
+    if (!ctl) return null;
+    const sc = sessionContext(this.c);
+    return {
+      db: ctl.db,
+      operators: [...ctl.operators].map(([changefeed, slot]) => ({
+        changefeed,
+        kind: slot.kind,
+        ...(slot.kind === 'move' ? { origin: slot.context.origin } : {}),
+      })),
+      epochBumping: [...ctl.epochBumping],
+      aliveNodes: [...this.c.members],
+      nodeViews: Object.fromEntries(
+        this.c.members.map((n) => {
+          const v = this.c.views[n]?.context as LivenessViewContext | undefined;
+          return [n, { state: viewOf(this.c, n), observed: v?.observed ?? false, nodeEpoch: v?.nodeEpoch ?? 0n }];
+        }),
+      ),
+      gate: sc.gate,
+      hasActiveSession: sc.session !== null,
+      batchSize,
+    };
+  }
+
+  /** A scheduler proposal as the operator it asks admission for. */
+  specOf(p: SchedulerProposal): oc.OperatorSpec | null {
+    const ctl = this.c.controller!;
+    try {
+      return p.kind === 'add' ? oc.newAddOperator(ctl, p.changefeed, p.dest) : oc.newMoveOperator(ctl, p.changefeed, p.dest);
+    } catch {
+      return null;
+    }
+  }
+
+  /** §2.4.2 finishBootstrap, once every member answered: the controller starts from the store and the reports. */
+  maybeFinishBootstrap(env: CoordinatorEnv) {
+    if (this.c.controller || !this.c.members.every((n) => this.c.bootstrapped.includes(n))) return;
+    const persisted: PersistedChangefeed[] = Object.entries(env.store ?? {})
+      .filter((e): e is [string, StoredChangefeed] => e[1] !== undefined)
+      .map(([id, r]) => ({
+        id,
+        epoch: r.epoch,
+        state: r.state,
+        error: r.error ? { code: 'CDC:ERROR', message: '' } : null,
+        checkpointTs: r.checkpointTs,
+        progress: r.progress,
+      }));
+    const result = bootstrapCoordinator({
+      selfNode: this.c.node,
+      persisted,
+      responses: this.c.members.map((node) => ({ node, statuses: this.c.bootstrapStatuses[node] ?? [] })),
+    });
+    let ctl = oc.createOperatorController({ selfNode: this.c.node, aliveNodes: this.c.members, batchSize: env.batchSize ?? 1 });
+    ctl = { ...ctl, db: result.changefeeds.db, infos: new Map([...result.changefeeds.meta].map(([id, m]) => [id, { epoch: m.epoch, checkpointTs: m.checkpointTs }])) };
+    this.c = { ...this.c, controller: ctl, bootstrapStatuses: {} };
+    for (const p of result.operatorsToPush) {
+      this.controller((s) => oc.pushOperator(s, { kind: 'stop', changefeedId: p.changefeed, nodeId: p.node, removed: p.removed, maintainerEpoch: p.epoch }));
+    }
+    for (const m of result.messages) this.send(m as never);
+  }
+
+  /** A maintainer status (§2.4.4): the operator sees it first, then the coordinator filters it. */
+  maintainerStatus(from: NodeId, m: Message) {
+    const ctl = this.c.controller;
+    if (!ctl) return;
+    const cf = m.changefeedId as ChangefeedId;
+    const status = { state: m.state as MaintainerState, bootstrapDone: m.bootstrapDone as boolean, maintainerEpoch: m.maintainerEpoch as Uint64 };
+    this.controller((s) => oc.updateOperatorStatus(s, cf, from, status));
+    const now = this.c.controller!;
+    const entry = now.db.get(cf);
+    const info = now.infos.get(cf);
+    const verdict = classifyMaintainerStatus({
+      from,
+      state: status.state,
+      maintainerEpoch: status.maintainerEpoch,
+      changefeed: entry && info ? { nodeId: entry.nodeId, epoch: info.epoch } : undefined,
+      hasOperator: oc.hasOperator(now, cf),
+    });
+    if (verdict.kind === 'removeUnknown') {
+      this.send({ type: 'RemoveMaintainerRequest', to: verdict.to, changefeedId: cf, cascade: true, removed: true, maintainerEpoch: verdict.maintainerEpoch });
+    } else if (verdict.kind === 'apply' && info && typeof m.checkpointTs === 'bigint') {
+      const next = nextCheckpoint(info.checkpointTs, m.checkpointTs, m.error === true);
+      if (next.checkpointTs !== info.checkpointTs) {
+        const infos = new Map(now.infos);
+        infos.set(cf, { ...info, checkpointTs: next.checkpointTs });
+        this.c = { ...this.c, controller: { ...now, infos } };
+      }
+    }
+  }
 }
 
 /** Delivers a message to the coordinator. Messages of the maintainer side wait for the operators. */
@@ -262,10 +505,15 @@ export function coordinatorReceive(stepper: Stepper, c: CoordinatorState, m: Mes
     }
     case 'CoordinatorBootstrapResponse': {
       if (!g.c.members.includes(from)) break;
+      // The statuses of the node's maintainers (§2.4.2); a Stopped one owns nothing.
+      const statuses = ((m.statuses ?? []) as Array<{ changefeedId: string; state: string; maintainerEpoch: Uint64 }>)
+        .filter((x) => x.state === 'Working')
+        .map((x) => ({ changefeedId: x.changefeedId, maintainerEpoch: x.maintainerEpoch, checkpointTs: 0n }));
       g.c = {
         ...g.c,
         bootstrapped: sortedNodes([...g.c.bootstrapped, from]),
         drainProtocol: { ...g.c.drainProtocol, [from]: m.drainProtocolVersion as number },
+        bootstrapStatuses: g.c.controller ? g.c.bootstrapStatuses : { ...g.c.bootstrapStatuses, [from]: statuses },
       };
       g.observe(from, m.nodeEpoch as Uint64, m.liveness as Liveness);
       g.session({
@@ -277,18 +525,52 @@ export function coordinatorReceive(stepper: Stepper, c: CoordinatorState, m: Mes
         participant: g.participant(from),
         clearParticipants: g.clearParticipants(),
       });
+      g.maybeFinishBootstrap(env);
       break;
     }
+    case 'MaintainerStatus':
+      g.maintainerStatus(from, m);
+      break;
     default:
-      // Maintainer statuses and the rest of the maintainer side are the operators' (not composed yet).
       break;
   }
-  return { coordinator: g.c, out: g.out };
+  return g.result();
+}
+
+/** The scheduler outcomes a tick may take: every tie of the drain and the basic scheduler (§2.4.1, §2.5.3). */
+function schedulerOutcomes(g: Glue, env: CoordinatorEnv) {
+  const view = g.schedulerView(env.batchSize ?? 1);
+  if (!view) return [{ proposals: [] as SchedulerProposal[], drain: g.c.drainScheduler }];
+  const drains = drainSchedulerOutcomes(view, g.c.drainScheduler);
+  const basics = basicSchedulerOutcomes(view);
+  return drains.flatMap((d) => basics.map((b) => ({ proposals: [...d.proposals, ...b.proposals], drain: d.state })));
+}
+
+/** How many distinct scheduler outcomes the next coordinator tick has (its choices). */
+export function tickChoices(stepper: Stepper, c: CoordinatorState, env: CoordinatorEnv): number {
+  return schedulerOutcomes(new Glue(stepper, c, env), env).length;
 }
 
 /** The coordinator's periodic work (the 500 ms tasks): view TTLs, the drain session's TICK. */
-export function coordinatorTick(stepper: Stepper, c: CoordinatorState, env: CoordinatorEnv): CoordinatorResult {
+export function coordinatorTick(stepper: Stepper, c: CoordinatorState, env: CoordinatorEnv, choice = 0): CoordinatorResult {
   const g = new Glue(stepper, c, env);
+  // The schedulers (one outcome of their ties), their proposals through admission (§2.4).
+  const outcomes = schedulerOutcomes(g, env);
+  const chosen = outcomes[choice];
+  if (!chosen) throw new CoordinatorError(`no scheduler outcome ${choice} (there are ${outcomes.length})`);
+  g.c = { ...g.c, drainScheduler: chosen.drain };
+  for (const p of chosen.proposals) {
+    const spec = g.specOf(p);
+    if (spec) g.admit(spec);
+  }
+  // The operator controller's Execute round (§2.0): one tick is one 500 ms poll. Its clock is then
+  // set back to 0 with every slot's time, so that equal controllers are equal values.
+  g.controller((s) => {
+    const r = oc.poll(s, s.clockMs + oc.OPERATOR_RESEND_INTERVAL_MS);
+    const base = r.state.clockMs;
+    const operators = new Map([...r.state.operators].map(([cf, slot]) => [cf, { ...slot, notifyAtMs: Math.max(0, slot.notifyAtMs - base) } as oc.OperatorSlot]));
+    return { state: { ...r.state, clockMs: 0, operators }, effects: r.effects };
+  });
   for (const n of g.c.members) g.view(n, { type: 'TICK', now: NOW });
   const target = g.sessionTarget();
   g.session({
@@ -300,7 +582,14 @@ export function coordinatorTick(stepper: Stepper, c: CoordinatorState, env: Coor
   });
   // Without a session the drain workflow still resends DRAINING to a requested node (§2.5.1).
   for (const n of g.c.members) if (n !== target && drainValue(g.c, n) === 'Requested') g.drain(n, { type: 'ADVANCE', now: NOW, readyToStop: false });
-  return { coordinator: g.c, out: g.out };
+  return g.result();
+}
+
+/** A store call made by this coordinator has ended: the caller hears of it (§2.4 admission; §2.3 PostFinish tolerates errors). */
+export function coordinatorStoreAnswer(stepper: Stepper, c: CoordinatorState, call: StoreCall, outcome: StoreOutcome, epoch: Uint64 | undefined, env: CoordinatorEnv): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  if (call.coordinatorVersion === c.version && call.purpose === 'admission') g.bumpAnswered(call.changefeedId, outcome, epoch);
+  return g.result();
 }
 
 /** The DrainNode(target) API call (§2.5.5); the answer is in `lastDrainAnswer`. */
@@ -315,7 +604,7 @@ export function drainNodeCall(stepper: Stepper, c: CoordinatorState, target: Nod
     tso: env.pdAvailable ? { physicalMs: 0n, logical: 0n } : null,
     wallClockNs: 0n,
   });
-  return { coordinator: g.c, out: g.out };
+  return g.result();
 }
 
 /** Membership as the coordinator sees it: a node leaves (its etcd session expired) or joins. */
@@ -339,7 +628,12 @@ export function coordinatorMembership(
     g.drain(node, { type: 'NODE_REMOVED', node });
     const { [node]: _gone, ...drainProtocol } = g.c.drainProtocol;
     const { [node]: _session, ...sessions } = g.c.sessions;
-    g.c = { ...g.c, members: aliveNodes, sessions, bootstrapped: g.c.bootstrapped.filter((n) => n !== node), drainProtocol };
+    const { [node]: _statuses, ...bootstrapStatuses } = g.c.bootstrapStatuses;
+    g.c = { ...g.c, members: aliveNodes, sessions, bootstrapped: g.c.bootstrapped.filter((n) => n !== node), drainProtocol, bootstrapStatuses };
+    // §2.0 OnNodeRemoved: absent-marking, then every operator.
+    g.controller((s) => oc.onNodeRemoved(s, node));
+    // A bootstrap waiting only for the departed node can finish now.
+    g.maybeFinishBootstrap(env);
   } else {
     if (g.c.members.includes(node)) throw new CoordinatorError(`${node} is already a member`);
     g.c = {
@@ -351,10 +645,11 @@ export function coordinatorMembership(
       drains: g.c.drains[node] ? g.c.drains : { ...g.c.drains, [node]: stepper.start(drainNodeMachine, { node }).snapshot },
     };
     g.session({ type: 'NODE_ADDED', node });
+    g.controller((s) => oc.addNode(s, node));
     // A joining node is bootstrapped by the coordinator (§2.6.3).
     g.out.push({ type: 'CoordinatorBootstrap', from: g.c.node, to: node, version: g.c.version } as Message);
   }
-  return { coordinator: g.c, out: g.out };
+  return g.result();
 }
 
 /** A timestamp at least `minAge` old (NOW = 0); null stays null (never sent). */
@@ -430,6 +725,10 @@ export function coordinatorView(c: CoordinatorState) {
     drains: Object.fromEntries(Object.entries(c.drains).map(([n, s]) => [n, snap(s)])),
     session: snap(c.session),
     lastDrainAnswer: c.lastDrainAnswer,
+    bootstrapStatuses: c.bootstrapStatuses,
+    controller: c.controller && oc.canonicalController(c.controller),
+    admissions: Object.fromEntries(Object.entries(c.admissions).map(([cf, a]) => [cf, { ...snap(a.snapshot), spec: a.spec }])),
+    drainScheduler: c.drainScheduler,
   };
 }
 
@@ -441,5 +740,29 @@ export function coordinatorParts(c: CoordinatorState, idOf: (m: AnyStateMachine,
   }
   // The parts themselves, not a fresh wrapper: unchanged parts are the same objects from world to
   // world, so an encoder that caches by object identity serialises each only once.
-  return { ids, rest: [c.node, c.version, c.members, c.sessions, c.bootstrapped, c.drainProtocol, c.lastDrainAnswer] as const };
+  for (const cf of Object.keys(c.admissions).sort()) ids.push(idOf(admissionMachine, c.admissions[cf]!.snapshot));
+  return {
+    ids,
+    rest: [
+      c.node,
+      c.version,
+      c.members,
+      c.sessions,
+      c.bootstrapped,
+      c.drainProtocol,
+      c.lastDrainAnswer,
+      c.bootstrapStatuses,
+      c.controller && controllerKey(c.controller),
+      Object.entries(c.admissions).map(([cf, a]) => [cf, a.spec]),
+      c.drainScheduler,
+    ] as const,
+  };
+}
+
+const controllerKeys = new WeakMap<oc.OperatorControllerState, string>();
+/** The controller's canonical text, once per value (controllers are immutable and shared between worlds). */
+function controllerKey(ctl: oc.OperatorControllerState): string {
+  let k = controllerKeys.get(ctl);
+  if (k === undefined) controllerKeys.set(ctl, (k = JSON.stringify(oc.canonicalController(ctl))));
+  return k;
 }

@@ -44,6 +44,8 @@ export function worldKey(w: World): string {
     c: w.coordinator ? coordinatorView(w.coordinator) : (w.coordinator ?? 'none'),
     fo: w.failovers ?? 0,
     lv: w.lastCoordinatorVersion ?? 0n,
+    sc: w.storeCalls ?? [],
+    sf: w.storeFaults ?? 0,
   });
 }
 
@@ -87,7 +89,9 @@ export function tableEncoder(stepper: TableStepper, config: ClusterConfig): (w: 
       buf.push(n.runtime.length, ...n.runtime.map((t) => values.id(t)));
     }
     for (const cf of config.changefeeds) buf.push(values.id(w.store[cf] ?? null));
-    buf.push(w.budgets.loss, w.budgets.duplication, w.budgets.crashes, w.failovers ?? 0, values.id(w.lastCoordinatorVersion ?? 0n));
+    buf.push(w.budgets.loss, w.budgets.duplication, w.budgets.crashes, w.failovers ?? 0, values.id(w.lastCoordinatorVersion ?? 0n), w.storeFaults ?? 0);
+    const calls = w.storeCalls ?? [];
+    buf.push(calls.length, ...calls.map((c) => values.id(c)));
     if (!w.coordinator) buf.push(w.coordinator === null ? -2 : -3);
     else {
       const parts = coordinatorParts(w.coordinator, (m, s) => stepper.idOf(m, s), config.nodes);
@@ -106,7 +110,7 @@ export function clusterModel(stepper: Stepper, config: ClusterConfig, initial: W
   return {
     name,
     initialStates: () => [initial],
-    actions: (w) => enabledActions(w, cfg),
+    actions: (w) => enabledActions(w, cfg, stepper),
     apply: (w, a) => apply(stepper, w, a, cfg),
     encode: (w) => {
       if (fast) return fast(w);

@@ -14,13 +14,18 @@
  */
 import type { ChangefeedId, NodeId } from '../machines/protocol.js';
 import { completeRuntime, membership, nodeHeartbeat, receive, startNode, tick, type Message, type NodeState, type RuntimeTask } from './node.js';
-import type { StoredChangefeed } from './store.js';
-import type { Stepper } from './stepper.js';
+import { applyStoreOp, type StoredChangefeed } from './store.js';
+import { pureStepper as defaultStepper, type Stepper } from './stepper.js';
 import {
   bootstrapMessages,
   coordinatorMembership,
   coordinatorReceive,
+  coordinatorStoreAnswer,
   coordinatorTick,
+  tickChoices,
+  type CoordinatorResult,
+  type StoreCall,
+  type StoreOutcome,
   drainNodeCall,
   passTime,
   startCoordinator,
@@ -50,6 +55,10 @@ export interface ClusterConfig {
   failovers?: number;
   /** PD answers the TSO (default true); false models PD unavailable for the whole run. */
   pdAvailable?: boolean;
+  /** Store calls that may fail, applied or not (unknown outcomes, §3.2), over the whole run. Default 0. */
+  storeFaults?: number;
+  /** The scheduler batch size (default 1). */
+  batchSize?: number;
   /** Let time pass (liveness TTL, resends). Default true with a composed coordinator. */
   time?: boolean;
   /** Nodes' periodic heartbeats as steps (default true with a composed coordinator). */
@@ -75,6 +84,10 @@ export interface World {
   failovers?: number;
   /** The version of the coordinator that crashed, while none runs. */
   lastCoordinatorVersion?: bigint;
+  /** Calls to the epoch store in flight (a bag, kept in a canonical order). */
+  storeCalls?: readonly StoreCall[];
+  /** Store faults left. */
+  storeFaults?: number;
 }
 
 /** One step of the world, named for traces. */
@@ -90,8 +103,10 @@ export type Action =
   | { kind: 'membership'; node: NodeId; change: 'NODE_ADDED' | 'NODE_REMOVED'; subject: NodeId }
   /** A node's periodic heartbeat to its coordinator (§2.6.3), with a composed coordinator. */
   | { kind: 'node-heartbeat'; node: NodeId }
-  /** The coordinator's periodic work (500 ms tasks). */
-  | { kind: 'coordinator-tick' }
+  /** The coordinator's periodic work (500 ms tasks), with one outcome of the schedulers' ties. */
+  | { kind: 'coordinator-tick'; choice?: number }
+  /** A store call in flight ends: applied and acknowledged, failed, or applied but reported failed. */
+  | { kind: 'store'; call: StoreCall; outcome: StoreOutcome }
   /** Time passes on the coordinator (see cluster/coordinator.ts: ages clamped past every threshold). */
   | { kind: 'time'; step: TimeStep }
   /** An API call on the coordinator. */
@@ -146,19 +161,49 @@ export function initialWorld(stepper: Stepper, config: ClusterConfig, store: Wor
   });
   const world: World = { nodes, epochs, inFlight: [], toCoordinator: [], store, budgets: { ...config.budgets } };
   if (!config.composeCoordinator) return world;
+  // The configured changefeeds exist in the store (created, normal, epoch 1) unless a store is given.
+  const persisted =
+    Object.keys(store).length > 0
+      ? store
+      : Object.fromEntries(config.changefeeds.map((cf) => [cf, { epoch: 1n, state: 'normal' as const, error: false, checkpointTs: 1n, progress: 'None' as const }]));
   const coordinator = startCoordinator(stepper, config.coordinator, 1n, config.nodes);
-  return withSends({ ...world, coordinator, failovers: config.failovers ?? 0 }, bootstrapMessages(coordinator), config);
+  return withSends(
+    { ...world, store: persisted, coordinator, failovers: config.failovers ?? 0, storeCalls: [], storeFaults: config.storeFaults ?? 0 },
+    bootstrapMessages(coordinator),
+    config,
+  );
 }
 
-const envOf = (config: ClusterConfig): CoordinatorEnv => ({ changefeeds: config.changefeeds, pdAvailable: config.pdAvailable ?? true });
+const envOf = (config: ClusterConfig, world: World): CoordinatorEnv => ({
+  changefeeds: config.changefeeds,
+  pdAvailable: config.pdAvailable ?? true,
+  store: world.store,
+  batchSize: config.batchSize ?? 1,
+});
+
+const callKey = (c: StoreCall) => stableStringify(c);
+
+/** The coordinator's result into the world: its state, its messages in flight, its store calls. */
+function withCoordinator(world: World, r: CoordinatorResult, config: ClusterConfig): World {
+  const calls = r.storeCalls.length === 0 ? world.storeCalls : [...(world.storeCalls ?? []), ...r.storeCalls].sort((a, b) => (callKey(a) < callKey(b) ? -1 : 1));
+  return withSends({ ...world, coordinator: r.coordinator, storeCalls: calls }, r.out, config);
+}
 
 /** The coordinator's enabled steps. */
-function coordinatorActions(world: World, config: ClusterConfig): Action[] {
+function coordinatorActions(stepper: Stepper, world: World, config: ClusterConfig): Action[] {
   const c = world.coordinator;
   if (!config.composeCoordinator || c === undefined) return [];
   const out: Action[] = [];
-  if (c === null) return [{ kind: 'coordinator-takeover' }];
-  out.push({ kind: 'coordinator-tick' });
+  // Store calls end whether or not their coordinator still runs (the write is in etcd's hands).
+  const calls = world.storeCalls ?? [];
+  calls.forEach((call, i) => {
+    if (i > 0 && callKey(calls[i - 1]!) === callKey(call)) return;
+    out.push({ kind: 'store', call, outcome: 'ok' });
+    if ((world.storeFaults ?? 0) > 0) out.push({ kind: 'store', call, outcome: 'failed' }, { kind: 'store', call, outcome: 'appliedButFailed' });
+  });
+  if (c === null) return [...out, { kind: 'coordinator-takeover' }];
+  const choices = tickChoices(stepper, c, envOf(config, world));
+  for (let choice = 0; choice < choices; choice++) out.push(choices === 1 ? { kind: 'coordinator-tick' } : { kind: 'coordinator-tick', choice });
   if (config.time ?? true) for (const step of Object.keys(TIME_STEPS) as TimeStep[]) out.push({ kind: 'time', step });
   for (const target of config.drainTargets ?? []) out.push({ kind: 'api', call: 'DrainNode', target });
   for (const id of config.nodes) {
@@ -178,7 +223,7 @@ function coordinatorActions(world: World, config: ClusterConfig): Action[] {
 }
 
 /** Every step the world can take next (the coordinator's own steps join when it is composed in). */
-export function enabledActions(world: World, config: ClusterConfig): Action[] {
+export function enabledActions(world: World, config: ClusterConfig, stepper: Stepper = defaultStepper): Action[] {
   const out: Action[] = [];
   const distinct = world.inFlight.filter((m, i) => i === 0 || !sameMessage(world.inFlight[i - 1]!, m));
   for (const message of distinct) {
@@ -196,7 +241,7 @@ export function enabledActions(world: World, config: ClusterConfig): Action[] {
     for (const task of node.runtime) out.push({ kind: 'runtime', node: id, task });
     if (world.budgets.crashes > 0) out.push({ kind: 'crash', node: id });
   }
-  out.push(...coordinatorActions(world, config));
+  out.push(...coordinatorActions(stepper, world, config));
   return out;
 }
 
@@ -235,10 +280,7 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       const to = action.message.to;
       if (to === config.coordinator) {
         if (rest.coordinator === null) return rest; // the coordinator is down: the message is gone
-        if (rest.coordinator) {
-          const r = coordinatorReceive(stepper, rest.coordinator, action.message, envOf(config));
-          return withSends({ ...rest, coordinator: r.coordinator }, r.out, config);
-        }
+        if (rest.coordinator) return withCoordinator(rest, coordinatorReceive(stepper, rest.coordinator, action.message, envOf(config, rest)), config);
         return config.keepCoordinatorInbox === false ? rest : { ...rest, toCoordinator: [...rest.toCoordinator, action.message] };
       }
       const node = rest.nodes[to];
@@ -272,20 +314,44 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       return { ...world, nodes: { ...world.nodes, [action.node]: null }, budgets: { ...world.budgets, crashes: world.budgets.crashes - 1 } };
     case 'node-heartbeat':
       return withSends(world, nodeHeartbeat(liveNode(world, action.node)), config);
-    case 'coordinator-tick': {
-      const r = coordinatorTick(stepper, liveCoordinator(world), envOf(config));
-      return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
+    case 'coordinator-tick':
+      return withCoordinator(world, coordinatorTick(stepper, liveCoordinator(world), envOf(config, world), action.choice ?? 0), config);
+    case 'store': {
+      const calls = world.storeCalls ?? [];
+      const i = calls.findIndex((x) => callKey(x) === callKey(action.call));
+      if (i < 0) throw new WorldError('no such store call in flight');
+      const faults = world.storeFaults ?? 0;
+      if (action.outcome !== 'ok' && faults <= 0) throw new WorldError('no store-fault budget left');
+      const call = action.call;
+      let store = world.store;
+      let outcome: StoreOutcome = action.outcome;
+      let epoch: bigint | undefined;
+      if (action.outcome !== 'failed') {
+        const r = applyStoreOp(store[call.changefeedId], call.op);
+        if (r.ok) {
+          store = { ...store, [call.changefeedId]: r.record };
+          epoch = r.record?.epoch;
+        } else outcome = 'failed'; // refused by the store (not found, overflow): nothing written
+      }
+      const next: World = {
+        ...world,
+        store,
+        storeCalls: [...calls.slice(0, i), ...calls.slice(i + 1)],
+        storeFaults: action.outcome === 'ok' ? faults : faults - 1,
+      };
+      if (!next.coordinator) return next;
+      return withCoordinator(next, coordinatorStoreAnswer(stepper, next.coordinator, call, outcome, epoch, envOf(config, next)), config);
     }
     case 'time':
       return { ...world, coordinator: passTime(liveCoordinator(world), action.step) };
-    case 'api': {
-      const r = drainNodeCall(stepper, liveCoordinator(world), action.target, envOf(config));
-      return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
-    }
-    case 'coordinator-membership': {
-      const r = coordinatorMembership(stepper, liveCoordinator(world), action.change, action.subject, envOf(config), world.epochs[action.subject] ?? 1n);
-      return withSends({ ...world, coordinator: r.coordinator }, r.out, config);
-    }
+    case 'api':
+      return withCoordinator(world, drainNodeCall(stepper, liveCoordinator(world), action.target, envOf(config, world)), config);
+    case 'coordinator-membership':
+      return withCoordinator(
+        world,
+        coordinatorMembership(stepper, liveCoordinator(world), action.change, action.subject, envOf(config, world), world.epochs[action.subject] ?? 1n),
+        config,
+      );
     case 'coordinator-crash': {
       const c = liveCoordinator(world);
       if ((world.failovers ?? 0) <= 0) throw new WorldError('no failover budget left');
@@ -326,7 +392,9 @@ export function actionLabel(a: Action): string {
     case 'node-heartbeat':
       return `${a.node} heartbeat`;
     case 'coordinator-tick':
-      return 'coordinator tick';
+      return a.choice === undefined ? 'coordinator tick' : `coordinator tick (scheduler outcome ${a.choice})`;
+    case 'store':
+      return `store ${a.call.op.op} ${a.call.changefeedId} (${a.call.purpose}): ${a.outcome}`;
     case 'time':
       return `time passes (${a.step}: at least ${TIME_STEPS[a.step]} ms)`;
     case 'api':
