@@ -10,23 +10,7 @@ import { findVariant, invariantsFromModule, InvariantModuleError, runCheck, Vari
 import { replay } from '../../cluster/scenario.js';
 import { nodeInvariants } from '../../cluster/invariants.js';
 import { validateItf } from '../../explorer/itf.js';
-
-/** One node: an add at 5 and a remove at 5, each sent twice (the coordinator's resend). */
-export const oneNodeFile = {
-  name: 'one-node-resends',
-  nodes: ['n1'],
-  changefeeds: ['cf'],
-  capacity: 5,
-  budgets: { loss: 0, duplication: 0, crashes: 0 },
-  ticks: [],
-  coordinator: {
-    script: [
-      { send: { type: 'CoordinatorBootstrap', to: 'n1', version: '1' } },
-      ...[1, 2].map(() => ({ send: { type: 'AddMaintainerRequest', to: 'n1', changefeedId: 'cf', maintainerEpoch: '5', checkpointTs: '1', isNew: true } })),
-      ...[1, 2].map(() => ({ send: { type: 'RemoveMaintainerRequest', to: 'n1', changefeedId: 'cf', maintainerEpoch: '5', cascade: false, removed: false } })),
-    ],
-  },
-};
+import { oneNodeFile } from './fixtures/checkConfigs.js';
 
 describe('check configurations', () => {
   it('every preset parses, and a configuration names its cluster and the coordinator script', () => {
