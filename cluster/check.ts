@@ -323,6 +323,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       workers,
       maxStates,
       maxDepth,
+      stopAtFirstViolation: false,
       onProgress: options.onProgress,
       clock: options.clock,
     });
