@@ -144,6 +144,8 @@ export interface CheckOptions {
   mode?: VisitedMode;
   /** Worker threads; 1 (default) explores on this thread. More than 1 uses hash compaction. */
   workers?: number;
+  /** Use the parallel search even with one worker (benchmarks: its overhead against the single-threaded search). */
+  forceParallel?: boolean;
   maxStates?: number;
   maxDepth?: number;
   onProgress?(p: Progress): void;
@@ -314,7 +316,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const maxDepth = options.maxDepth ?? options.config.bounds.maxDepth;
   let mode: VisitedMode = options.mode ?? 'hash-compaction';
   let report: ExploreReport<World, Action>;
-  if (workers > 1) {
+  if (workers > 1 || options.forceParallel) {
     if (mode === 'exact') throw new OpchartsError('EXACT_NEEDS_ONE_WORKER', 'the parallel search shares a hash-compaction table: --exact needs --workers 1');
     report = await exploreParallel<World, Action>({
       moduleUrl: new URL(`./checkWorker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href,
