@@ -182,16 +182,17 @@ export const presetFiles = {
   },
   large: {
     name: 'large',
-    description: 'three nodes, one changefeed moved n1 → n2 → n3; one loss, one duplication, one node crash; resends and cleanup',
+    description: 'three nodes, one changefeed moved n1 → n2 → n3; one loss, one duplication, one node crash and restart (bounded to 2M states by default: the whole space is larger)',
     nodes: ['n1', 'n2', 'n3'],
     changefeeds: ['cf'],
     capacity: 8,
     budgets: { loss: 1, duplication: 1, crashes: 1 },
-    ticks: ['RESEND', 'CLEANUP'],
+    ticks: [],
     coordinator: {
       id: 'coord',
       script: [bootstrap('n1'), bootstrap('n2'), bootstrap('n3'), add('n1', 'cf', '5'), remove('n1', 'cf', '5'), add('n2', 'cf', '6'), remove('n2', 'cf', '6'), add('n3', 'cf', '7')],
     },
+    bounds: { maxStates: 2_000_000 },
   },
 } as const;
 
