@@ -53,6 +53,12 @@ describe('opcharts check', () => {
     expect(exact).toMatchObject({ mode: 'exact', mayMissStates: false, states: compact.states, transitions: compact.transitions });
   });
 
+  it('--workers 2 (worker threads over a shared table) finds the same states and transitions as one thread', () => {
+    const one = JSON.parse(cli('check', '--config', 'small', '--json', '--no-report').out);
+    const two = JSON.parse(cli('check', '--config', 'small', '--workers', '2', '--json', '--no-report').out);
+    expect(two).toMatchObject({ workers: 2, mode: 'hash-compaction', mayMissStates: true, stopReason: 'complete', states: one.states, transitions: one.transitions, depth: one.depth });
+  });
+
   it('variant B14 breaks I9: exit 1, and the scenario replays to the same violation', () => {
     const report = join(dir, 'b14');
     const r = cli('check', '--config', join(dir, 'one-node.json'), '--variant', 'B14', '--report', report);
