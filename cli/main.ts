@@ -19,8 +19,13 @@ import { findChromium, renderSvgs, staleDiagrams, writeDiagramSources } from './
 import { updateReadme } from './docs.js';
 import { bold, green, progress, red } from './output.js';
 import { replay } from '../cluster/scenario.js';
+import { nodeInvariants } from '../cluster/invariants.js';
 import { TableStepper } from '../cluster/stepper.js';
 import { traceItf, traceText, traceViews } from '../cluster/trace.js';
+import { checkCommand } from './check.js';
+import { CheckConfigError } from '../cluster/configs.js';
+import { findVariant, InvariantModuleError, loadInvariantModule, VariantError, VariantStepper } from '../cluster/check.js';
+import { OpchartsError } from '../machines/errors.js';
 
 /** Exit codes: 0 success, 1 the command ran and failed (stale, uncovered, not found), 2 usage error. */
 const EXIT_FAILURE = 1;
@@ -139,15 +144,39 @@ async function diagrams(opts: { out: string; render: boolean; check: boolean }):
   return result.failed.length === 0;
 }
 
+/** The configuration `npm start` checks: finishes in well under two minutes on a 2-core machine. */
+const DEFAULT_CHECK_CONFIG = 'reference';
+
+/** Input errors of `check` (a bad config file, invariant module or variant): usage errors, exit 2, with their typed code. */
+const CHECK_INPUT_ERRORS = [CheckConfigError, InvariantModuleError, VariantError];
+
+async function runCheckCommand(opts: Parameters<typeof checkCommand>[0]): Promise<number | undefined> {
+  try {
+    return await checkCommand(opts);
+  } catch (e) {
+    if (CHECK_INPUT_ERRORS.some((E) => e instanceof E) || (e instanceof OpchartsError && e.code === 'EXACT_NEEDS_ONE_WORKER')) {
+      fail((e as OpchartsError).code, (e as Error).message, EXIT_USAGE);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
 program
   .command('start', { isDefault: true })
-  .description('the main job: machine table with coverage, then regenerate diagrams and README tables')
+  .description(`the main job: machine table with coverage, regenerate diagrams and README tables, then the default check (--config ${DEFAULT_CHECK_CONFIG}) with its report in report/`)
   .option('--no-render', 'do not render SVGs')
-  .action(async (opts: { render: boolean }) => {
+  .option('--no-check', 'skip the check')
+  .action(async (opts: { render: boolean; check: boolean }) => {
     let ok = printTable({});
     ok = (await diagrams({ out: 'diagrams', render: opts.render, check: false })) && ok;
     const { stale } = await updateReadme('README.md', models, false);
     console.log(`docs: README.md ${stale ? 'tables regenerated' : 'tables up to date'}`);
+    if (opts.check) {
+      console.log('');
+      const code = await runCheckCommand({ config: DEFAULT_CHECK_CONFIG, workers: 1, report: 'report' });
+      ok = code === 0 && ok;
+    }
     process.exitCode = ok ? 0 : 1;
   });
 
@@ -235,7 +264,8 @@ program
   .argument('<scenario>', 'a scenario file (format: cluster/scenario.ts)')
   .option('--json', 'the trace as JSON (StepView[], uint64 as decimal strings)')
   .option('--itf', 'the trace in the Informal Trace Format (Apalache, Quint)')
-  .action((file: string, opts: { json?: boolean; itf?: boolean }) => {
+  .option('--invariant <module>', "also check a module's invariants (default: the scenario's invariantModule, if any)")
+  .action(async (file: string, opts: { json?: boolean; itf?: boolean; invariant?: string }) => {
     if (opts.json && opts.itf) throw new UsageError('--json and --itf are exclusive');
     let raw: unknown;
     try {
@@ -246,7 +276,19 @@ program
       fail('INVALID_SCENARIO', `${file}: not JSON (${err.message})`, EXIT_FAILURE);
       return;
     }
-    const r = replay(new TableStepper(), raw);
+    // A counterexample of `opcharts check` names the variant and the user invariants it was found with.
+    const meta = (raw !== null && typeof raw === 'object' ? raw : {}) as { variant?: unknown; invariantModule?: unknown };
+    let stepper: TableStepper = new TableStepper();
+    let invariants = nodeInvariants;
+    try {
+      if (typeof meta.variant === 'string') stepper = new VariantStepper(findVariant(meta.variant));
+      const module = opts.invariant ?? (typeof meta.invariantModule === 'string' ? meta.invariantModule : undefined);
+      if (module) invariants = [...nodeInvariants, ...(await loadInvariantModule(module))];
+    } catch (e) {
+      if (e instanceof VariantError || e instanceof InvariantModuleError) return fail(e.code, e.message, EXIT_USAGE);
+      throw e;
+    }
+    const r = replay(stepper, raw, invariants);
     const views = traceViews(r.config, r.initial, r.rows);
     if (opts.itf) console.log(JSON.stringify(traceItf(views, { scenario: file }), null, 2));
     else if (opts.json) console.log(JSON.stringify({ steps: views, failures: r.failures }, null, 2));
@@ -256,6 +298,24 @@ program
       if (!r.failures.length) console.log(green(`${views.length - 1} steps, every expectation met`));
     }
     process.exitCode = r.failures.length ? EXIT_FAILURE : 0;
+  });
+
+program
+  .command('check')
+  .description('explore a cluster configuration with every invariant; each violation becomes a replayable scenario, an ITF trace and a sequence diagram in report/ (exit 1 on a violation)')
+  .option('--config <name|file>', 'small, reference, large, or a configuration file (JSON, format: cluster/configs.ts)', DEFAULT_CHECK_CONFIG)
+  .option('--invariant <module>', 'also check the invariants a module exports (shape: cluster/invariants.ts)')
+  .option('--variant <name>', 'replace a machine by a historical-bug variant of spec §5.1 (cluster/variants.ts)')
+  .option('--workers <n>', 'worker threads (more than 1: a shared hash-compaction table)', positiveDecimal, 1)
+  .option('--exact', 'store every state exactly (default: 64-bit hash compaction, which may miss states)')
+  .option('--max-states <n>', 'stop after this many distinct states', positiveDecimal)
+  .option('--max-depth <n>', 'do not expand states at this depth', positiveDecimal)
+  .option('--report <dir>', 'where to write the report', 'report')
+  .option('--no-report', 'write no report')
+  .option('--json', 'the summary as JSON on stdout')
+  .action(async (opts: { config: string; invariant?: string; variant?: string; workers: number; exact?: boolean; maxStates?: number; maxDepth?: number; report: string | false; json?: boolean }) => {
+    const code = await runCheckCommand(opts);
+    if (code !== undefined) process.exitCode = code;
   });
 
 // A reader that closes the pipe early (`opcharts paths M | head`) is not an error.

@@ -3,15 +3,18 @@
  * spec monitors. Each returns true, or a message naming the values that broke it. State invariants
  * read one world; step invariants read the world before and after one step and the step itself.
  *
- * Node-side invariants so far (I5, I10, I11, I12, I15, I16); the coordinator's (I1, I2, I4, I6–I8,
+ * Node-side invariants so far (I5, I9, I10, I11, I12, I15, I16); the coordinator's (I1, I2, I4, I6–I8,
  * I13, I14, I17–I23) join with the coordinator.
  */
 import type { Invariant } from '../explorer/types.js';
 import type { DispatcherManagerContext } from '../machines/dispatcherManager.js';
 import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
 import { LIVENESS_ORDER, type Liveness } from '../machines/protocol.js';
-import { livenessOf, type NodeState } from './node.js';
+import { livenessOf, type Message, type NodeState } from './node.js';
 import type { Action, World } from './world.js';
+import { strictAllow } from '../machines/epoch.js';
+import { isNewerMaintainerEpoch } from '../machines/fencingProtocol.js';
+import { stableStringify } from '../graph/serialize.js';
 
 export type ClusterInvariant = Invariant<World, Action>;
 
@@ -140,7 +143,37 @@ export const I16: ClusterInvariant = {
   },
 };
 
-export const nodeInvariants: ClusterInvariant[] = [I5, I10, I11, I12, I15, I16];
+/**
+ * I9: a stale request never mutates a maintainer. A RemoveMaintainer whose epoch fails
+ * `strictAllow(req, MT.epoch)`, and an AddMaintainer that may not replace the maintainer in the slot
+ * (it is not fully stopped, or the add's epoch is not strictly newer), leave the slot unchanged.
+ * Judged from the step's message and the slot before it, not from the machine's own guards, so a
+ * variant that changes those guards (B14) is caught.
+ */
+export const I9: ClusterInvariant = {
+  name: 'I9 stale request never mutates a maintainer',
+  doc: 'a RemoveMaintainer failing strictAllow, or an AddMaintainer that may not replace the maintainer, leaves the slot unchanged',
+  check(w, step) {
+    if (!step || step.action.kind !== 'deliver') return true;
+    const m = step.action.message as Message | undefined;
+    if (!m || (m.type !== 'AddMaintainerRequest' && m.type !== 'RemoveMaintainerRequest')) return true;
+    const pair = sameProcess(step.prev.nodes[m.to], w.nodes[m.to]);
+    const cf = m.changefeedId as string;
+    if (!pair || !pair[0].registries[cf]) return true;
+    const state = maintainerState(pair[0], cf);
+    if (state === undefined) return true; // an empty slot has no maintainer to protect
+    const epoch = regCtx(pair[0], cf).epoch;
+    const req = m.maintainerEpoch as bigint;
+    const stale = m.type === 'RemoveMaintainerRequest' ? !strictAllow(req, epoch) : state !== 'Stopped' || !isNewerMaintainerEpoch(epoch, req);
+    if (!stale) return true;
+    const a = pair[0].registries[cf]!;
+    const b = pair[1].registries[cf]!;
+    if (a === b || stableStringify({ v: a.value, c: a.context }) === stableStringify({ v: b.value, c: b.context })) return true;
+    return `${m.to}/${cf}: ${m.type} at epoch ${req} changed the maintainer ${state} at epoch ${epoch} (now ${maintainerState(pair[1], cf) ?? 'empty'} at epoch ${regCtx(pair[1], cf).epoch})`;
+  },
+};
+
+export const nodeInvariants: ClusterInvariant[] = [I5, I10, I11, I12, I15, I16, I9];
 
 /** Every invariant `world` (after `step`) breaks, by name, with its message. */
 export function violations(invariants: readonly ClusterInvariant[], world: World, step?: { prev: World; action: Action }): Array<{ name: string; message: string }> {

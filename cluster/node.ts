@@ -81,6 +81,9 @@ export function startNode(stepper: Stepper, id: NodeId, nodeEpoch: Uint64, chang
 /** The liveness this node holds (its register's state). */
 export const livenessOf = (node: NodeState) => node.liveness.value as Liveness;
 
+/** Messages are immutable values: one per (emitted effect object, sender). */
+const stamped = new WeakMap<object, Map<NodeId, Message>>();
+
 /** Steps the node's machines and routes what they emit, until nothing local is left. */
 class Glue {
   readonly out: Message[] = [];
@@ -90,7 +93,13 @@ class Glue {
   ) {}
 
   private send(effect: Record<string, any>) {
-    this.out.push({ ...effect, from: this.node.id } as Message);
+    // The hash-consing stepper hands out one effect object per (snapshot, event): stamping it once
+    // per sender keeps messages canonical objects, so their keys are computed once, not per step.
+    let bySender = stamped.get(effect);
+    if (!bySender) stamped.set(effect, (bySender = new Map()));
+    let m = bySender.get(this.node.id);
+    if (!m) bySender.set(this.node.id, (m = { ...effect, from: this.node.id } as Message));
+    this.out.push(m);
   }
 
   registry(cf: ChangefeedId, event: { type: string } & Record<string, unknown>) {

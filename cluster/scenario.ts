@@ -23,6 +23,12 @@
  * (the first match is taken); `runtime` completes a node's pending runtime task (`{ node, kind,
  * changefeedId, dispatcher? }`). A malformed scenario is a {@link ScenarioError} naming the step and
  * the field.
+ *
+ * Written by `opcharts check` for a counterexample, a scenario also carries `config.keepCoordinatorInbox:
+ * false` (what nodes send to the coordinator is dropped, as in the checker's worlds), optionally
+ * `variant` (the historical-bug variant of cluster/variants.ts it was found with; replay steps that
+ * variant's machines) and `invariantModule` (the user invariants it violates), and a last
+ * expectation `{ "after": <last step>, "violated": <invariant> }`.
  */
 import { parseEventWith, type EventSchemas } from '../machines/boundary.js';
 import { OpchartsError } from '../machines/errors.js';
@@ -84,20 +90,31 @@ const count = (v: unknown, where: string): number => {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ScenarioError(where, 'expected a non-negative integer');
   return v;
 };
+const bool = (v: unknown, where: string): boolean => {
+  if (typeof v !== 'boolean') throw new ScenarioError(where, 'expected true or false');
+  return v;
+};
 const strings = (v: unknown, where: string): string[] => {
   if (!Array.isArray(v) || v.length === 0) throw new ScenarioError(where, 'expected a non-empty array of names');
   return v.map((x, i) => str(x, `${where}[${i}]`));
 };
 
+/** A nested field (a list of spans or operators) written with its uint64 values as decimal strings, as `opcharts check` writes them. */
+function sameNested(actual: unknown, written: unknown): boolean {
+  if (actual === null || typeof actual !== 'object') return false;
+  const decimal = (v: unknown) => stableStringify(JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))));
+  return decimal(actual) === decimal(written);
+}
+
 /** A message in flight matching a partial description (type, to, and any other given fields). */
 function findInFlight(world: World, pattern: Record<string, unknown>, where: string): Message {
   const want = Object.entries(pattern);
-  const m = world.inFlight.find((x) => want.every(([k, v]) => stableStringify(x[k]) === stableStringify(typeof x[k] === 'bigint' && typeof v === 'string' ? BigInt(v) : v)));
+  const m = world.inFlight.find((x) => want.every(([k, v]) => stableStringify(x[k]) === stableStringify(typeof x[k] === 'bigint' && typeof v === 'string' ? BigInt(v) : v) || sameNested(x[k], v)));
   if (!m) throw new ScenarioError(where, `no message in flight matches ${JSON.stringify(pattern)}`);
   return m;
 }
 
-export function parseScenario(raw: unknown): { config: ClusterConfig; steps: unknown[]; expect: Expectation[] } {
+export function parseScenario(raw: unknown): { config: ClusterConfig; steps: unknown[]; expect: Expectation[]; variant?: string; invariantModule?: string } {
   const s = obj(raw, 'scenario');
   const c = obj(s.config, 'config');
   const b = obj(c.budgets ?? {}, 'config.budgets');
@@ -106,6 +123,8 @@ export function parseScenario(raw: unknown): { config: ClusterConfig; steps: unk
     nodes: strings(c.nodes, 'config.nodes'),
     changefeeds: strings(c.changefeeds, 'config.changefeeds'),
     capacity: c.capacity === undefined ? 16 : count(c.capacity, 'config.capacity'),
+    // What nodes send to the coordinator is dropped when it has no inbox (the checker's worlds).
+    ...(c.keepCoordinatorInbox === undefined ? {} : { keepCoordinatorInbox: bool(c.keepCoordinatorInbox, 'config.keepCoordinatorInbox') }),
     budgets: {
       loss: b.loss === undefined ? 0 : count(b.loss, 'config.budgets.loss'),
       duplication: b.duplication === undefined ? 0 : count(b.duplication, 'config.budgets.duplication'),
@@ -117,7 +136,11 @@ export function parseScenario(raw: unknown): { config: ClusterConfig; steps: unk
   if (!Array.isArray(s.steps)) throw new ScenarioError('steps', 'expected an array');
   const expectations = s.expect === undefined ? [] : s.expect;
   if (!Array.isArray(expectations)) throw new ScenarioError('expect', 'expected an array');
-  return { config, steps: s.steps, expect: expectations.map((e, i) => ({ ...obj(e, `expect[${i}]`), after: count(obj(e, `expect[${i}]`).after, `expect[${i}].after`) }) as Expectation) };
+  const extra = {
+    ...(s.variant === undefined ? {} : { variant: str(s.variant, 'variant') }),
+    ...(s.invariantModule === undefined ? {} : { invariantModule: str(s.invariantModule, 'invariantModule') }),
+  };
+  return { config, ...extra, steps: s.steps, expect: expectations.map((e, i) => ({ ...obj(e, `expect[${i}]`), after: count(obj(e, `expect[${i}]`).after, `expect[${i}].after`) }) as Expectation) };
 }
 
 /** Turns step `i` of a scenario into an action against the current world. */

@@ -6,6 +6,7 @@
  */
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import { MachineTable } from '../explorer/machineTable.js';
+import { stableStringify } from '../graph/serialize.js';
 
 export interface Stepped {
   snapshot: AnyMachineSnapshot;
@@ -33,6 +34,21 @@ export const pureStepper: Stepper = {
     return { snapshot: next, effects: emitted(actions as unknown as ActionLike[]) };
   },
 };
+
+/**
+ * A key of an event, equal for equal events and distinct for distinct ones, built without
+ * `JSON.stringify`'s replacer for the flat fields events mostly have (the glue builds a new event
+ * object per delivery, so this runs at every step). Nested values fall back to the stable text.
+ */
+export function flatEventKey(event: EventObject): string {
+  const e = event as unknown as Record<string, unknown>;
+  let key = '';
+  for (const f of Object.keys(e).sort()) {
+    const v = e[f];
+    key += `${f}=${typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : v !== null && typeof v === 'object' ? stableStringify(v) : String(v)};`;
+  }
+  return key;
+}
 
 /**
  * A stepper over {@link MachineTable}s: each distinct snapshot is interned once and each (snapshot,
@@ -70,7 +86,7 @@ export class TableStepper implements Stepper {
   step(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): Stepped {
     const t = this.table(machine);
     const id = this.ids.get(snapshot) ?? t.intern(snapshot);
-    return this.out(t, t.step(id, event));
+    return this.out(t, t.step(id, event, flatEventKey(event)));
   }
 
   /** The interned id of a snapshot this stepper returned (interning it if it came from elsewhere). */

@@ -7,5 +7,5 @@ export * from './types.js';
 export { explore, ExplorerError } from './explore.js';
 export { ExactVisited, CompactVisited, hashWords, type Visited } from './visited.js';
 export * from './itf.js';
-export { exploreParallel, type DecodableModel, type ModelFactory, type ParallelOptions } from './parallel.js';
+export { exploreParallel, type DecodableModel, type ModelFactory, type ParallelModel, type ParallelOptions } from './parallel.js';
 export * from './symmetry.js';

@@ -18,7 +18,26 @@ export interface DecodableModel<S, A> extends Model<S, A> {
   decode(words: Int32Array): S;
 }
 
-export type ModelFactory<S, A> = (config: any) => { model: DecodableModel<S, A>; invariants?: Invariant<S, A>[] };
+/**
+ * A model for the parallel search. With `decode`, frontier states travel between threads as
+ * encodings and each level is split evenly. Without it (a model whose states cannot be rebuilt
+ * from their encoding, such as one whose encoding is a hash of its parts), each worker keeps the
+ * states it found and expands them at the next level; the main thread balances the workers'
+ * shares by moving states, which the receiving worker rebuilds by replaying their paths.
+ * Either way the encoding must be the same in every thread (no per-thread interning).
+ */
+export type ParallelModel<S, A> = Model<S, A> & { decode?(words: Int32Array): S };
+
+export type ModelFactory<S, A> = (config: any) => { model: ParallelModel<S, A>; invariants?: Invariant<S, A>[] };
+
+/** Local mode: at most this many states move between workers per level (each is rebuilt by replaying its path). */
+const MAX_MOVED_PER_LEVEL = 4096;
+
+function countPacked(p: Int32Array): number {
+  let n = 0;
+  for (let at = 0; at < p.length; at += 2 + p[at + 1]!) n++;
+  return n;
+}
 
 export interface ParallelOptions {
   moduleUrl: string;
@@ -67,12 +86,15 @@ export async function exploreParallel<S, A>(options: ParallelOptions): Promise<E
 
   // Level 0 on the main thread.
   let frontier = new PackedFrontier();
+  const local = typeof model.decode !== 'function';
+  const initialIndices: number[] = [];
   let stopReason: StopReason = 'complete';
   model.initialStates().forEach((s, ordinal) => {
     const enc = model.encode(s);
     const idx = table.add(enc, NO_PARENT, ordinal);
     if (idx === SEEN || idx === FULL) return;
-    frontier.push(idx, enc);
+    if (local) initialIndices.push(idx);
+    else frontier.push(idx, enc);
     for (const inv of invariants) {
       const r = inv.check(s);
       if (r !== true) record({ kind: 'invariant', name: inv.name, message: r === false ? 'violated' : r, index: idx });
@@ -94,23 +116,56 @@ export async function exploreParallel<S, A>(options: ParallelOptions): Promise<E
   try {
     await Promise.all(workers.map(next));
     let parts = [frontier.take()];
+    // Local mode: how many frontier states each worker holds.
+    let sizes = workers.map((_w, i) => (i === 0 ? initialIndices.length : 0));
+    if (local && initialIndices.length) {
+      const done = next(workers[0]!);
+      workers[0]!.postMessage({ type: 'seed', indices: initialIndices });
+      await done;
+    }
+    const ask = async (w: Worker, msg: unknown) => {
+      const done = next(w);
+      w.postMessage(msg);
+      return (await done) as { indices: number[] };
+    };
+    /** Moves frontier states from the fullest worker to the emptiest until no worker holds under half its share. */
+    const rebalance = async () => {
+      const total = sizes.reduce((a, b) => a + b, 0);
+      for (let round = 0; round < workers.length; round++) {
+        const most = sizes.indexOf(Math.max(...sizes));
+        const least = sizes.indexOf(Math.min(...sizes));
+        const share = total / workers.length;
+        if (sizes[least]! >= share / 2 || total < 2 * workers.length) return;
+        const count = Math.min(Math.floor((sizes[most]! - sizes[least]!) / 2), MAX_MOVED_PER_LEVEL);
+        if (count <= 0) return;
+        const given = await ask(workers[most]!, { type: 'give', count });
+        await ask(workers[least]!, { type: 'seed', indices: given.indices });
+        sizes[most]! -= count;
+        sizes[least]! += count;
+      }
+    };
     while (!(stopAtFirst && violations.length > 0)) {
-      const slices = splitPacked(parts, workers.length);
-      if (slices.every((s) => s.length === 0)) break;
+      const slices = local ? [] : splitPacked(parts, workers.length);
+      if (local ? sizes.every((n) => n === 0) : slices.every((s) => s.length === 0)) break;
       if (options.maxDepth !== undefined && depth >= options.maxDepth) {
         stopReason = 'maxDepth';
         break;
       }
+      if (local) await rebalance();
       const results = await Promise.all(
         workers.map((w, i) => {
-          const slice = slices[i]!;
           const done = next(w);
-          w.postMessage({ type: 'level', frontier: slice }, [slice.buffer as ArrayBuffer]);
+          if (local) w.postMessage({ type: 'expand' });
+          else {
+            const slice = slices[i]!;
+            w.postMessage({ type: 'level', frontier: slice }, [slice.buffer as ArrayBuffer]);
+          }
           return done as Promise<LevelResult>;
         }),
       );
       parts = results.map((r) => r.frontier);
-      const found = results.reduce((n, r) => n + r.frontier.length, 0) > 0;
+      sizes = results.map((r) => r.size ?? 0);
+      const found = local ? sizes.some((n) => n > 0) : results.reduce((n, r) => n + r.frontier.length, 0) > 0;
       if (found) depth++;
       for (const r of results) {
         transitions += r.transitions;
@@ -120,7 +175,8 @@ export async function exploreParallel<S, A>(options: ParallelOptions): Promise<E
       const millis = clock() - start;
       const rss = process.memoryUsage.rss();
       if (rss > peakRss) peakRss = rss;
-      options.onProgress?.({ states: table.size, transitions, depth, queue: parts.reduce((n, p) => n + p.length, 0), millis, rssBytes: rss });
+      const queue = local ? sizes.reduce((a, b) => a + b, 0) : parts.reduce((n, p) => n + countPacked(p), 0);
+      options.onProgress?.({ states: table.size, transitions, depth, queue, millis, rssBytes: rss });
       if (results.some((r) => r.full)) {
         stopReason = 'maxStates';
         break;

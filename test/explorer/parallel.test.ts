@@ -31,6 +31,16 @@ describe('exploreParallel', () => {
     expect(par.states).toBe(5000);
   });
 
+  it('a model without decode: each worker keeps its own frontier, and the search finds the same states, transitions and shortest traces', async () => {
+    const config = { k: 3, n: 30 };
+    const seq = explore(counters(config).model);
+    const par = await exploreParallel({ moduleUrl, exportName: 'countersLocal', config, workers: 2 });
+    expect(par).toMatchObject({ states: seq.states, transitions: seq.transitions, depth: seq.depth, stopReason: 'complete', mayMissStates: true });
+    const bad = await exploreParallel({ moduleUrl, exportName: 'boundedSumLocal', config: { k: 3, n: 9, limit: 7 }, workers: 2 });
+    expect(bad.violations[0]).toMatchObject({ kind: 'invariant', name: 'sum below limit', message: 'sum=7' });
+    expect(bad.violations[0]!.trace.steps).toHaveLength(7);
+  });
+
   it('refuses a module without the named factory', async () => {
     await expect(exploreParallel({ moduleUrl, exportName: 'nope', workers: 2 })).rejects.toThrow(/no export nope/);
   });
