@@ -3,6 +3,7 @@
  * The opcharts command line. `opcharts --help` lists the commands; every command exits non-zero
  * on failure, and those whose output a program reads take `--json`.
  */
+import { builtInInvariants } from '../cluster/specs.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,7 +20,6 @@ import { findChromium, renderSvgs, staleDiagrams, writeDiagramSources } from './
 import { updateReadme } from './docs.js';
 import { bold, green, progress, red } from './output.js';
 import { replay } from '../cluster/scenario.js';
-import { nodeInvariants } from '../cluster/invariants.js';
 import { TableStepper } from '../cluster/stepper.js';
 import { traceItf, traceText, traceViews } from '../cluster/trace.js';
 import { checkCommand } from './check.js';
@@ -279,11 +279,11 @@ program
     // A counterexample of `opcharts check` names the variant and the user invariants it was found with.
     const meta = (raw !== null && typeof raw === 'object' ? raw : {}) as { variant?: unknown; invariantModule?: unknown };
     let stepper: TableStepper = new TableStepper();
-    let invariants = nodeInvariants;
+    let invariants = [...builtInInvariants];
     try {
       if (typeof meta.variant === 'string') stepper = new VariantStepper(findVariant(meta.variant));
       const module = opts.invariant ?? (typeof meta.invariantModule === 'string' ? meta.invariantModule : undefined);
-      if (module) invariants = [...nodeInvariants, ...(await loadInvariantModule(module))];
+      if (module) invariants = [...invariants, ...(await loadInvariantModule(module))];
     } catch (e) {
       if (e instanceof VariantError || e instanceof InvariantModuleError) return fail(e.code, e.message, EXIT_USAGE);
       throw e;

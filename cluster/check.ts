@@ -9,6 +9,7 @@
  * No I/O here but loading a user's invariant module; the command line (cli/check.ts) prints and
  * writes the report.
  */
+import { builtInInvariants } from './specs.js';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
@@ -18,7 +19,7 @@ import type { ExploreReport, Progress, StopReason, Trace, VisitedMode } from '..
 import type { ItfTraceDoc } from '../explorer/itf.js';
 import { OpchartsError } from '../machines/errors.js';
 import { findModel } from '../models/index.js';
-import { nodeInvariants, type ClusterInvariant } from './invariants.js';
+import type { ClusterInvariant } from './invariants.js';
 import { clusterModel } from './model.js';
 import { machineVariants, type Variant } from './variants.js';
 import { TableStepper } from './stepper.js';
@@ -204,7 +205,7 @@ export function buildCheck(spec: CheckSpec, userInvariants: ClusterInvariant[] =
   const stepper = new VariantStepper(variant);
   const initial = startWorld(stepper, spec.config);
   const model = clusterModel(stepper, spec.config.cluster, initial, `cluster:${spec.config.name}${variant ? `+${variant.id}` : ''}`);
-  return { variant, stepper, initial, model, invariants: [...nodeInvariants, ...userInvariants] };
+  return { variant, stepper, initial, model, invariants: [...builtInInvariants, ...userInvariants] };
 }
 
 /** An action as a scenario step (uint64 as decimal strings; a message named by all its fields). */
@@ -228,16 +229,40 @@ export function actionToStep(a: Action): Record<string, unknown> {
       return { [a.kind]: a.node };
     case 'membership':
       return { membership: { node: a.node, change: a.change, subject: a.subject } };
+    case 'node-heartbeat':
+      return { 'node-heartbeat': a.node };
+    case 'coordinator-tick':
+      return { 'coordinator-tick': a.choice === undefined ? {} : { choice: a.choice } };
+    case 'time':
+      return { time: a.step };
+    case 'api':
+      return { api: { call: a.call, target: a.target } };
+    case 'coordinator-membership':
+      return { 'coordinator-membership': { change: a.change, subject: a.subject } };
+    case 'coordinator-crash':
+    case 'coordinator-takeover':
+      return { [a.kind]: {} };
+    case 'store':
+      return { store: { call: plain(a.call), outcome: a.outcome } };
   }
 }
 
 /** The shortest trace as a scenario: the coordinator's script as sends, then the trace's steps. */
 export function traceToScenario(config: CheckConfig, trace: Trace<World, Action>, violated: string, extra: { variant?: string; invariantModule?: string }): Record<string, unknown> {
   const steps = [...config.script.map((message) => actionToStep({ kind: 'send', message })), ...trace.steps.map((s) => actionToStep(s.action))];
-  const { coordinator, nodes, changefeeds, capacity, budgets } = config.cluster;
+  const { coordinator, nodes, changefeeds, capacity, budgets, ticks, ...composed } = config.cluster;
   return {
     description: `shortest trace to a violation of ${violated} found by opcharts check (config ${config.name}${extra.variant ? `, variant ${extra.variant}` : ''})`,
-    config: { coordinator, nodes: [...nodes], changefeeds: [...changefeeds], capacity, budgets: { ...budgets }, keepCoordinatorInbox: false },
+    config: {
+      coordinator,
+      nodes: [...nodes],
+      changefeeds: [...changefeeds],
+      capacity,
+      budgets: { ...budgets },
+      keepCoordinatorInbox: false,
+      ...(ticks ? { ticks: [...ticks] } : {}),
+      ...Object.fromEntries(Object.entries(composed).filter(([k]) => k !== 'keepCoordinatorInbox')),
+    },
     ...(extra.variant ? { variant: extra.variant } : {}),
     ...(extra.invariantModule ? { invariantModule: extra.invariantModule } : {}),
     steps,

@@ -36,7 +36,7 @@
  */
 import { listOf, objectOf, optional, parseEventWith, type EventSchema } from '../machines/boundary.js';
 import { OpchartsError } from '../machines/errors.js';
-import { coordinatorMessageSchemas } from './scenario.js';
+import { composedOptions, coordinatorMessageSchemas } from './scenario.js';
 import type { ClusterConfig } from './world.js';
 import type { Message } from './node.js';
 
@@ -100,7 +100,21 @@ export function parseCheckConfig(raw: unknown): CheckConfig {
   if (c.capacity === 0) throw new CheckConfigError('capacity', 'must be at least 1');
   const coord = raw.coordinator === undefined ? {} : raw.coordinator;
   if (!isRecord(coord)) throw new CheckConfigError('coordinator', 'expected an object');
-  for (const k of Object.keys(coord)) if (k !== 'id' && k !== 'script') throw new CheckConfigError(`coordinator.${k}`, 'unknown field (expected id, script)');
+  const COORD_FIELDS = ['id', 'script', 'compose', 'drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable'];
+  for (const k of Object.keys(coord)) if (!COORD_FIELDS.includes(k)) throw new CheckConfigError(`coordinator.${k}`, `unknown field (expected ${COORD_FIELDS.join(', ')})`);
+  let composed: Partial<ClusterConfig> = {};
+  if (coord.compose !== undefined) {
+    if (typeof coord.compose !== 'boolean') throw new CheckConfigError('coordinator.compose', 'expected true or false');
+    try {
+      const { compose, id: _id, script: _script, ...rest } = coord;
+      composed = compose ? composedOptions({ composeCoordinator: true, ...rest }, 'coordinator') : {};
+    } catch (e) {
+      const m = /^([^:]+): (.*)$/.exec((e as Error).message);
+      throw new CheckConfigError(m?.[1] ?? 'coordinator', m?.[2] ?? (e as Error).message);
+    }
+    if (coord.compose && coord.script !== undefined) throw new CheckConfigError('coordinator.script', 'a composed coordinator sends its own messages: no script');
+    for (const t of composed.drainTargets ?? []) if (!c.nodes.includes(t)) throw new CheckConfigError('coordinator.drainTargets', `unknown node ${JSON.stringify(t)}`);
+  }
   const id = coord.id === undefined ? 'coord' : coord.id;
   if (typeof id !== 'string' || id === '') throw new CheckConfigError('coordinator.id', 'expected a non-empty string');
   if (c.nodes.includes(id)) throw new CheckConfigError('coordinator.id', 'must not be one of the nodes');
@@ -121,7 +135,7 @@ export function parseCheckConfig(raw: unknown): CheckConfig {
   return {
     name: c.name,
     description: c.description ?? '',
-    cluster: { coordinator: id, nodes: c.nodes, changefeeds: c.changefeeds, capacity: c.capacity, budgets: c.budgets, ...(c.ticks ? { ticks: c.ticks } : {}) },
+    cluster: { coordinator: id, nodes: c.nodes, changefeeds: c.changefeeds, capacity: c.capacity, budgets: c.budgets, ...(c.ticks ? { ticks: c.ticks } : {}), ...composed },
     script,
     bounds: c.bounds ?? {},
   };
@@ -138,10 +152,20 @@ export function configToJson(c: CheckConfig): Record<string, unknown> {
     capacity: c.cluster.capacity,
     budgets: { ...c.cluster.budgets },
     ...(c.cluster.ticks ? { ticks: [...c.cluster.ticks] } : {}),
-    coordinator: {
-      id: c.cluster.coordinator,
-      script: c.script.map(({ from: _from, ...m }) => ({ send: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, big(v)])) })),
-    },
+    coordinator: c.cluster.composeCoordinator
+      ? {
+          id: c.cluster.coordinator,
+          compose: true,
+          ...Object.fromEntries(
+            (['drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable'] as const)
+              .filter((k) => c.cluster[k] !== undefined)
+              .map((k) => [k, c.cluster[k]]),
+          ),
+        }
+      : {
+          id: c.cluster.coordinator,
+          script: c.script.map(({ from: _from, ...m }) => ({ send: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, big(v)])) })),
+        },
     bounds: { ...c.bounds },
   };
 }
@@ -179,6 +203,28 @@ export const presetFiles = {
     budgets: { loss: 1, duplication: 1, crashes: 0 },
     ticks: [],
     coordinator: { id: 'coord', script: [bootstrap('n1'), bootstrap('n2'), add('n1', 'cf', '5'), add('n1', 'cf', '5'), remove('n1', 'cf', '5'), remove('n1', 'cf', '5'), add('n2', 'cf', '6')] },
+  },
+  coordinator: {
+    name: 'coordinator',
+    description:
+      'the composed coordinator: two nodes, one changefeed in the store; bootstrap, the basic scheduler (ties as choices), admission with the epoch bump as a store call (one may fail, applied or not), the add and its statuses',
+    nodes: ['n1', 'n2'],
+    changefeeds: ['cf'],
+    capacity: 4,
+    budgets: { loss: 0, duplication: 0, crashes: 0 },
+    ticks: ['HEARTBEAT'],
+    coordinator: { id: 'coord', compose: true, storeFaults: 1, time: false, nodeHeartbeats: false },
+  },
+  drain: {
+    name: 'drain',
+    description: 'the composed coordinator drains n1 (DrainNode, DRAINING, STOPPING) with one node: liveness views, the drain workflow and session, time passing',
+    nodes: ['n1'],
+    changefeeds: ['cf'],
+    capacity: 3,
+    budgets: { loss: 0, duplication: 0, crashes: 0 },
+    ticks: ['HEARTBEAT'],
+    coordinator: { id: 'coord', compose: true, drainTargets: ['n1'] },
+    bounds: { maxStates: 500_000 },
   },
   large: {
     name: 'large',

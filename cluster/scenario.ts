@@ -30,10 +30,11 @@
  * variant's machines) and `invariantModule` (the user invariants it violates), and a last
  * expectation `{ "after": <last step>, "violated": <invariant> }`.
  */
+import { builtInInvariants } from './specs.js';
 import { parseEventWith, type EventSchemas } from '../machines/boundary.js';
 import { OpchartsError } from '../machines/errors.js';
 import { stableStringify } from '../graph/serialize.js';
-import { violations, nodeInvariants, type ClusterInvariant } from './invariants.js';
+import { violations, type ClusterInvariant } from './invariants.js';
 import { actionLabel, apply, initialWorld, type Action, type ClusterConfig, type World } from './world.js';
 import type { Message } from './node.js';
 import type { Stepper } from './stepper.js';
@@ -114,6 +115,27 @@ function findInFlight(world: World, pattern: Record<string, unknown>, where: str
   return m;
 }
 
+/** The options of a composed coordinator (cluster/world.ts ClusterConfig), validated. */
+export function composedOptions(c: Record<string, unknown>, where: string): Partial<ClusterConfig> {
+  const out: Partial<ClusterConfig> = {};
+  if (c.composeCoordinator !== undefined) out.composeCoordinator = bool(c.composeCoordinator, `${where}.composeCoordinator`);
+  if (c.drainTargets !== undefined) {
+    if (!Array.isArray(c.drainTargets)) throw new ScenarioError(`${where}.drainTargets`, 'expected an array of node names');
+    out.drainTargets = c.drainTargets.map((x, i) => str(x, `${where}.drainTargets[${i}]`));
+  }
+  if (c.failovers !== undefined) out.failovers = count(c.failovers, `${where}.failovers`);
+  if (c.storeFaults !== undefined) out.storeFaults = count(c.storeFaults, `${where}.storeFaults`);
+  if (c.batchSize !== undefined) out.batchSize = count(c.batchSize, `${where}.batchSize`);
+  for (const k of ['pdAvailable', 'time', 'nodeHeartbeats'] as const) if (c[k] !== undefined) out[k] = bool(c[k], `${where}.${k}`);
+  if (c.ticks !== undefined) {
+    if (!Array.isArray(c.ticks) || !c.ticks.every((t) => ['HEARTBEAT', 'RESEND', 'CLEANUP'].includes(t as string))) {
+      throw new ScenarioError(`${where}.ticks`, 'expected a list of HEARTBEAT, RESEND, CLEANUP');
+    }
+    out.ticks = c.ticks as ClusterConfig['ticks'];
+  }
+  return out;
+}
+
 export function parseScenario(raw: unknown): { config: ClusterConfig; steps: unknown[]; expect: Expectation[]; variant?: string; invariantModule?: string } {
   const s = obj(raw, 'scenario');
   const c = obj(s.config, 'config');
@@ -130,9 +152,11 @@ export function parseScenario(raw: unknown): { config: ClusterConfig; steps: unk
       duplication: b.duplication === undefined ? 0 : count(b.duplication, 'config.budgets.duplication'),
       crashes: b.crashes === undefined ? 0 : count(b.crashes, 'config.budgets.crashes'),
     },
+    ...composedOptions(c, 'config'),
   };
   if (new Set(config.nodes).size !== config.nodes.length) throw new ScenarioError('config.nodes', 'names must be distinct');
   if (config.nodes.includes(config.coordinator)) throw new ScenarioError('config.coordinator', 'must not be one of the nodes');
+  for (const t of config.drainTargets ?? []) if (!config.nodes.includes(t)) throw new ScenarioError('config.drainTargets', `unknown node ${JSON.stringify(t)}`);
   if (!Array.isArray(s.steps)) throw new ScenarioError('steps', 'expected an array');
   const expectations = s.expect === undefined ? [] : s.expect;
   if (!Array.isArray(expectations)) throw new ScenarioError('expect', 'expected an array');
@@ -184,7 +208,47 @@ function toAction(raw: unknown, i: number, world: World, config: ClusterConfig):
     }
     case 'crash':
     case 'restart':
-      return { kind, node: node(v, `${where}.${kind}`) };
+    case 'node-heartbeat':
+      return { kind, node: node(v, `${where}.${kind}`) } as Action;
+    case 'membership': {
+      const t = obj(v, `${where}.membership`);
+      const change = str(t.change, `${where}.membership.change`);
+      if (change !== 'NODE_ADDED' && change !== 'NODE_REMOVED') throw new ScenarioError(`${where}.membership.change`, 'expected NODE_ADDED or NODE_REMOVED');
+      return { kind: 'membership', node: node(t.node, `${where}.membership.node`), change, subject: node(t.subject, `${where}.membership.subject`) };
+    }
+    // The composed coordinator's steps (config.composeCoordinator).
+    case 'coordinator-tick': {
+      const t = v === true ? {} : obj(v, `${where}.coordinator-tick`);
+      return t.choice === undefined ? { kind: 'coordinator-tick' } : { kind: 'coordinator-tick', choice: count(t.choice, `${where}.coordinator-tick.choice`) };
+    }
+    case 'time': {
+      const step = str(v, `${where}.time`);
+      if (step !== 'resend' && step !== 'ttl') throw new ScenarioError(`${where}.time`, 'expected resend or ttl');
+      return { kind: 'time', step };
+    }
+    case 'api': {
+      const t = obj(v, `${where}.api`);
+      if (t.call !== 'DrainNode') throw new ScenarioError(`${where}.api.call`, 'expected DrainNode');
+      return { kind: 'api', call: 'DrainNode', target: node(t.target, `${where}.api.target`) };
+    }
+    case 'coordinator-membership': {
+      const t = obj(v, `${where}.coordinator-membership`);
+      const change = str(t.change, `${where}.coordinator-membership.change`);
+      if (change !== 'NODE_ADDED' && change !== 'NODE_REMOVED') throw new ScenarioError(`${where}.coordinator-membership.change`, 'expected NODE_ADDED or NODE_REMOVED');
+      return { kind: 'coordinator-membership', change, subject: node(t.subject, `${where}.coordinator-membership.subject`) };
+    }
+    case 'coordinator-crash':
+    case 'coordinator-takeover':
+      return { kind } as Action;
+    case 'store': {
+      const t = obj(v, `${where}.store`);
+      const outcome = str(t.outcome, `${where}.store.outcome`);
+      if (!['ok', 'failed', 'appliedButFailed'].includes(outcome)) throw new ScenarioError(`${where}.store.outcome`, 'expected ok, failed or appliedButFailed');
+      const want = obj(t.call, `${where}.store.call`);
+      const call = (world.storeCalls ?? []).find((c) => stableStringify(JSON.parse(JSON.stringify(c, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)))) === stableStringify(want));
+      if (!call) throw new ScenarioError(`${where}.store.call`, `no store call in flight matches ${JSON.stringify(want)}`);
+      return { kind: 'store', call, outcome: outcome as 'ok' };
+    }
     default:
       throw new ScenarioError(where, `unknown step ${JSON.stringify(kind)}`);
   }
@@ -227,7 +291,7 @@ function checkExpectation(e: Expectation, w: World, rows: TraceRow[], where: str
  * Replays a scenario: every step applied in order, every invariant checked after it, every
  * expectation checked after its step. Deterministic: the same scenario gives the same trace.
  */
-export function replay(stepper: Stepper, raw: unknown, invariants: readonly ClusterInvariant[] = nodeInvariants): { config: ClusterConfig; initial: World; rows: TraceRow[]; failures: string[] } {
+export function replay(stepper: Stepper, raw: unknown, invariants: readonly ClusterInvariant[] = builtInInvariants): { config: ClusterConfig; initial: World; rows: TraceRow[]; failures: string[] } {
   const { config, steps, expect } = parseScenario(raw);
   const initial = initialWorld(stepper, config);
   let world = initial;

@@ -4,13 +4,13 @@
  * and a counterexample scenario that `opcharts replay` replays to the same violation.
  * Specs: §4 (the invariants checked), §5.1 B14 (the seeded bug).
  */
+import { builtInInvariants } from '../../cluster/specs.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeInvariants } from '../../cluster/invariants.js';
 import { validateItf } from '../../explorer/itf.js';
 import { oneNodeFile } from '../cluster/fixtures/checkConfigs.js';
 
@@ -39,7 +39,7 @@ describe('opcharts check', () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out);
     expect(s).toMatchObject({ stopReason: 'complete', mode: 'hash-compaction', mayMissStates: true, violations: [], variant: null });
-    expect(s.invariantsChecked).toEqual(nodeInvariants.map((i) => i.name));
+    expect(s.invariantsChecked).toEqual(builtInInvariants.map((i) => i.name));
     expect(s.completeness).toMatch(/may have missed states/);
     expect(s.states).toBeGreaterThan(100);
     const summary = JSON.parse(readFileSync(join(dir, 'small', 'summary.json'), 'utf8'));

@@ -4,11 +4,11 @@
  * invariant the spec names, and its counterexample scenario replays to the same violation.
  * Specs: §4 I9 (stale requests never mutate a maintainer), §5.1 B14.
  */
+import { builtInInvariants } from '../../cluster/specs.js';
 import { describe, expect, it } from 'vitest';
 import { CheckConfigError, parseCheckConfig, preset, PRESET_NAMES, presetFiles } from '../../cluster/configs.js';
 import { findVariant, invariantsFromModule, InvariantModuleError, runCheck, VariantError, VariantStepper } from '../../cluster/check.js';
 import { replay } from '../../cluster/scenario.js';
-import { nodeInvariants } from '../../cluster/invariants.js';
 import { validateItf } from '../../explorer/itf.js';
 import { oneNodeFile } from './fixtures/checkConfigs.js';
 
@@ -68,7 +68,7 @@ describe('runCheck', () => {
   it('the faithful model keeps every node-side invariant on the one-node resend configuration', async () => {
     const r = await runCheck({ config: parseCheckConfig(oneNodeFile), mode: 'exact' });
     expect(r).toMatchObject({ stopReason: 'complete', mayMissStates: false, violations: [] });
-    expect(r.invariantsChecked).toEqual(nodeInvariants.map((i) => i.name));
+    expect(r.invariantsChecked).toEqual(builtInInvariants.map((i) => i.name));
   });
 
   it('§5.1 B14 (a stopped maintainer replaced by an add that is not newer) breaks I9, and the scenario replays to the same violation', async () => {
