@@ -303,7 +303,7 @@ program
 program
   .command('check')
   .description('explore a cluster configuration with every invariant; each violation becomes a replayable scenario, an ITF trace and a sequence diagram in report/ (exit 1 on a violation)')
-  .option('--config <name|file>', 'small, reference, large, or a configuration file (JSON, format: cluster/configs.ts)', DEFAULT_CHECK_CONFIG)
+  .option('--config <name|file>', 'small, reference, coordinator, drain, large, or a configuration file (JSON, format: cluster/configs.ts)', DEFAULT_CHECK_CONFIG)
   .option('--invariant <module>', 'also check the invariants a module exports (shape: cluster/invariants.ts)')
   .option('--variant <name>', 'replace a machine by a historical-bug variant of spec §5.1 (cluster/variants.ts)')
   .option('--workers <n>', 'worker threads (more than 1: a shared hash-compaction table)', positiveDecimal, 1)

@@ -32,13 +32,25 @@ import { nodeLivenessMachine } from '../machines/nodeLiveness.js';
 import { nodeDrainTargetMachine } from '../machines/nodeDrainTarget.js';
 import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
 import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
+import { livenessViewMachine } from '../machines/livenessView.js';
+import { drainNodeMachine } from '../machines/drainNode.js';
+import { drainSessionMachine } from '../machines/coordinator/drainSession.js';
+import { admissionMachine } from '../machines/admission.js';
 
-/** The machines the cluster world composes today, by model name; a variant may replace only these. */
+/**
+ * The machines the cluster world steps through its stepper, by model name; a variant may replace
+ * only these. The coordinator's machines count with a composed coordinator; the operators (add,
+ * move, stop) are stepped inside the operator controller and cannot be replaced yet.
+ */
 export const COMPOSED_MACHINES: Record<string, AnyStateMachine> = {
   nodeLiveness: nodeLivenessMachine,
   nodeDrainTarget: nodeDrainTargetMachine,
   maintainerRegistry: maintainerRegistryMachine,
   dispatcherManager: dispatcherManagerMachine,
+  livenessView: livenessViewMachine,
+  drainNode: drainNodeMachine,
+  drainSession: drainSessionMachine,
+  admission: admissionMachine,
 };
 
 /** An unknown variant, or one that changes a machine the cluster world does not compose yet. */

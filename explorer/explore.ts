@@ -145,6 +145,30 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions<S> = {
     if (edges && options.eventually!.goal(state)) goals.push(index);
     return false;
   };
+  /**
+   * A step into a state already visited: its state invariants held there, but a step invariant
+   * judges the step, and this step is new. The trace is the path to `from` and then this action.
+   */
+  const checkStepInto = (state: S, from: number, actionIndex: number, step: { prev: S; action: A }): boolean => {
+    for (let k = 0; k < invariants.length; k++) {
+      if (done[k]) continue;
+      const inv = invariants[k]!;
+      const v = verdict(inv.check(state, step));
+      if (v !== null) {
+        done[k] = true;
+        if (!violated.has(`invariant:${inv.name}`)) {
+          violated.add(`invariant:${inv.name}`);
+          const t = rebuildTrace(model, prov, from);
+          const last = t.steps.length > 0 ? t.steps[t.steps.length - 1]!.state : t.initial;
+          const action = model.actions(last)[actionIndex] as A;
+          t.steps.push({ action, label: model.label(last, action), state: model.apply(last, action) });
+          violations.push({ kind: 'invariant', name: inv.name, message: v, trace: t });
+        }
+        if (stopAtFirst) return true;
+      }
+    }
+    return false;
+  };
 
   let frontier: S[] = [];
   let frontierIdx: number[] = [];
@@ -187,6 +211,10 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions<S> = {
         if (added < 0) {
           // Exact mode (required with edges) always knows the index: -1 is state 0, the initial one.
           if (edges) edges.push(from, -added - 1);
+          if (invariants.length > 0 && checkStepInto(succ, from, a, { prev: state, action })) {
+            stopReason = 'violation';
+            break outer;
+          }
           continue;
         }
         if (edges) edges.push(from, added);
