@@ -135,6 +135,24 @@ describe('explore: counterexamples', () => {
   });
 });
 
+describe('explore: step invariants see every transition', () => {
+  it('a forbidden step into a state already reached another way is reported, with the path through the step', () => {
+    // 0 → 1, 0 → 2, and 1 → 2: state 2 is visited (from 0) before the step 1 → 2 is taken.
+    const m: Model<number, string> = {
+      name: 'diamond',
+      initialStates: () => [0],
+      actions: (s) => (s === 0 ? ['to1', 'to2'] : s === 1 ? ['to2'] : []),
+      apply: (_s, a) => (a === 'to1' ? 1 : 2),
+      encode: (s) => Int32Array.of(s),
+      label: (s, a) => `${s}:${a}`,
+      isTerminal: () => true,
+    };
+    const noOneToTwo = { name: 'no 1→2', check: (_s: number, step?: { prev: number; action: string }) => (step?.prev === 1 && step.action === 'to2' ? 'stepped 1 → 2' : true) };
+    const r = explore(m, { invariants: [noOneToTwo] });
+    expect(r.violations.map((v) => v.trace.steps.map((s) => s.label))).toEqual([['0:to1', '1:to2']]);
+  });
+});
+
 describe('explore: AG EF (the goal stays reachable from every reachable state)', () => {
   // A drain-like counter: 0 → 1 → 2 (goal), but from 1 a "trap" action goes to 9, from which only a self-loop.
   const trap = (withTrap: boolean): Model<number, string> => ({
