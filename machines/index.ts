@@ -19,3 +19,4 @@ export * from './nodeDrainTarget.js';
 export * from './coordinator/drain.js';
 export * from './coordinator/index.js';
 export * from './wire.js';
+export * from './contextSchemas.js';
