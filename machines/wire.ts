@@ -18,14 +18,17 @@
  * be empty (the host has nowhere to send it and drops it). A compile-time check below keeps each
  * schema and the machine's own message type identical.
  *
+ * The machines' own events (boundary.ts `eventSchemas`) have the same text form through
+ * {@link encodeEvent} / {@link decodeEvent}, for a host that queues or forwards events.
+ *
  * Simplification (as in the machines): a message carries the fields the model uses, not the whole
  * protobuf (no `keyspace`, `config` is not on the wire, `MaintainerHeartbeat` is one
  * `MaintainerStatus` per message, without `checkpointTs` and `drainProgress`).
  */
 import { MAINTAINER_STATES, type OutgoingMessage } from './protocol.js';
-import { listOf, nullable, objectOf, type EventOf, type EventSchemas } from './boundary.js';
+import { eventSchemas, hasSchemas, listOf, nullable, objectOf, type EventOf, type EventSchemas, type MachineId } from './boundary.js';
 import { CodecFieldError, guardedCodec, shape } from './codec.js';
-import { InvalidMessageError, describe } from './errors.js';
+import { InvalidEventError, InvalidMessageError, describe } from './errors.js';
 import type {
   MaintainerBootstrapRequest,
   MaintainerBootstrapResponse,
@@ -117,23 +120,38 @@ export const MAX_MESSAGE_LENGTH = 1 << 20;
 
 const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
-function typeOf(obj: unknown): WireMessageType {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new CodecFieldError('(message)', `expected an object (got ${describe(obj)})`);
+function typeOf(schemas: EventSchemas, obj: unknown, what: string): string {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new CodecFieldError(`(${what})`, `expected an object (got ${describe(obj)})`);
   const type = hasOwn(obj, 'type') ? (obj as { type: unknown }).type : undefined;
   if (typeof type !== 'string') throw new CodecFieldError('type', `missing or not a string (got ${describe(type)})`);
-  if (!hasOwn(messageSchemas, type)) throw new CodecFieldError('type', `unknown message type ${describe(type)}`);
-  return type as WireMessageType;
+  if (!hasOwn(schemas, type)) throw new CodecFieldError('type', `unknown ${what} type ${describe(type)}`);
+  return type;
+}
+
+/** A record of `schemas` keyed by its `type`, converted in direction `dir`; throws {@link CodecFieldError}. */
+function convertWith(schemas: EventSchemas, raw: unknown, dir: 'encode' | 'decode', what: string): Record<string, unknown> {
+  return guardedCodec(`(${what})`, () => {
+    const type = typeOf(schemas, raw, what);
+    return { type, ...shape(schemas[type]!, raw, '', dir, ['type']) };
+  });
 }
 
 function convert(raw: unknown, dir: 'encode' | 'decode'): Record<string, unknown> {
   try {
-    return guardedCodec('(message)', () => {
-      const type = typeOf(raw);
-      return { type, ...shape(messageSchemas[type], raw, '', dir, ['type']) };
-    });
+    return convertWith(messageSchemas, raw, dir, 'message');
   } catch (e) {
     const err = e as CodecFieldError;
     throw new InvalidMessageError(err.path, err.reason);
+  }
+}
+
+function parseText(text: unknown, what: string): unknown {
+  if (typeof text !== 'string') throw new CodecFieldError(`(${what})`, `expected JSON text (got ${describe(text)})`);
+  if (text.length > MAX_MESSAGE_LENGTH) throw new CodecFieldError(`(${what})`, `longer than ${MAX_MESSAGE_LENGTH} characters (${text.length})`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CodecFieldError(`(${what})`, `not JSON (${e instanceof Error ? e.message : 'parse error'})`);
   }
 }
 
@@ -162,13 +180,48 @@ export function tryDecodeMessage(text: unknown): DecodeResult {
  * format); throws {@link InvalidMessageError} naming the bad field. uint64 fields come out as bigint.
  */
 export function decodeMessage(text: unknown): WireMessage {
-  if (typeof text !== 'string') throw new InvalidMessageError('(message)', `expected JSON text (got ${describe(text)})`);
-  if (text.length > MAX_MESSAGE_LENGTH) throw new InvalidMessageError('(message)', `longer than ${MAX_MESSAGE_LENGTH} characters (${text.length})`);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseText(text, 'message');
   } catch (e) {
-    throw new InvalidMessageError('(message)', `not JSON (${e instanceof Error ? e.message : 'parse error'})`);
+    const err = e as CodecFieldError;
+    throw new InvalidMessageError(err.path, err.reason);
   }
   return convert(raw, 'decode') as WireMessage;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine events (machines/boundary.ts `eventSchemas`) in the same format, for a host that queues
+// or forwards events as text. Decoding is strict; the boundary's `parseEvent` stays the lenient
+// reader for events built by hand (uint64 as a safe number too, unknown fields dropped).
+// ---------------------------------------------------------------------------------------------
+
+/** An event of machine `Id`, as its boundary schemas type it. */
+export type MachineEventOf<Id extends MachineId> = EventOf<(typeof eventSchemas)[Id]>;
+
+function schemasOf(machineId: string): EventSchemas {
+  if (!hasSchemas(machineId)) throw new InvalidEventError('(machine)', `no event schemas for machine ${describe(machineId)}`);
+  return eventSchemas[machineId];
+}
+
+/** The JSON text of an event of machine `machineId` (uint64 as decimal strings); throws {@link InvalidEventError}. */
+export function encodeEvent<Id extends MachineId>(machineId: Id, event: MachineEventOf<Id>): string {
+  const schemas = schemasOf(machineId);
+  try {
+    return JSON.stringify(convertWith(schemas, event, 'encode', 'event'));
+  } catch (e) {
+    const err = e as CodecFieldError;
+    throw new InvalidEventError(err.path, err.reason);
+  }
+}
+
+/** The typed event of machine `machineId` in a text written by {@link encodeEvent}; throws {@link InvalidEventError}. */
+export function decodeEvent<Id extends MachineId>(machineId: Id, text: unknown): MachineEventOf<Id> {
+  const schemas = schemasOf(machineId);
+  try {
+    return convertWith(schemas, parseText(text, 'event'), 'decode', 'event') as MachineEventOf<Id>;
+  } catch (e) {
+    const err = e as CodecFieldError;
+    throw new InvalidEventError(err.path, err.reason);
+  }
 }

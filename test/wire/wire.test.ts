@@ -7,8 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  InvalidEventError,
   InvalidMessageError,
   MAX_UINT64,
+  decodeEvent,
+  encodeEvent,
+  eventSchemas,
+  type EventSchemas,
+  type MachineId,
   decodeMessage,
   encodeMessage,
   messageSchemas,
@@ -109,5 +115,37 @@ describe('§1.1 message catalogue: malformed messages are refused', () => {
     expect(() => encodeMessage({ ...m, nodeEpoch: MAX_UINT64 + 1n })).toThrow(/nodeEpoch: exceeds 2\^64-1/);
     expect(() => encodeMessage({ ...m, extra: 1 } as never)).toThrow(/extra: unknown field/);
     expect(encodeMessage(m)).toBe('{"type":"NodeHeartbeat","to":"coord","liveness":"Alive","nodeEpoch":"5","forced":false}');
+  });
+});
+
+describe('machine events in the same text form (encodeEvent / decodeEvent)', () => {
+  for (const [machineId, schemas] of Object.entries(eventSchemas) as Array<[MachineId, EventSchemas]>) {
+    it(`${machineId}: every event type round-trips`, () => {
+      const events = fc.oneof(...Object.entries(schemas).map(([type, schema]) => recordOf(schema).map((f) => ({ type, ...f }))));
+      fc.assert(
+        fc.property(events, (event) => {
+          expect(decodeEvent(machineId, encodeEvent(machineId, event as never))).toStrictEqual(event);
+        }),
+        { seed: 20261123, numRuns: 100 },
+      );
+    });
+  }
+
+  it('refuses a number epoch, an unknown event type, an extra field, and an unknown machine', () => {
+    const status = { type: 'STATUS', from: 'n1', state: 'Working', bootstrapDone: true, maintainerEpoch: '3' };
+    expect(decodeEvent('moveMaintainer', JSON.stringify(status))).toEqual({ ...status, maintainerEpoch: 3n });
+    const field = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(InvalidEventError);
+        return (e as InvalidEventError).field;
+      }
+      throw new Error('accepted');
+    };
+    expect(field(() => decodeEvent('moveMaintainer', JSON.stringify({ ...status, maintainerEpoch: 3 })))).toBe('maintainerEpoch');
+    expect(field(() => decodeEvent('moveMaintainer', JSON.stringify({ ...status, type: 'OBSERVE' })))).toBe('type');
+    expect(field(() => decodeEvent('moveMaintainer', JSON.stringify({ ...status, extra: 1 })))).toBe('extra');
+    expect(field(() => encodeEvent('nope' as MachineId, { type: 'SCHEDULE' } as never))).toBe('(machine)');
   });
 });
