@@ -70,13 +70,16 @@ const hashes = new WeakMap<AnyStateMachine, string>();
 
 /**
  * A short hash of a machine's structure: its JSON definition (IDs, state nodes and types, every
- * transition's event, guard name, targets and action names, in order), inline functions by their
- * source. A machine made by `provide` has the same hash (same structure, other implementations).
+ * transition's event, guard name, targets and action names, in order; an inline function only as
+ * "a function here"). A machine made by `provide` has the same hash (same structure, other
+ * implementations); a state or transition added, removed or renamed changes it.
  */
 export function machineHash(machine: AnyStateMachine): string {
   let h = hashes.get(machine);
   if (h === undefined) {
-    const text = JSON.stringify(machine.definition, (_key, v: unknown) => (typeof v === 'function' ? `fn:${String(v)}` : v));
+    // A function counts by its place, not its source: the source text differs between the TypeScript
+    // run by tsx and the compiled package, and a snapshot saved by one must restore in the other.
+    const text = JSON.stringify(machine.definition, (key, v: unknown) => (typeof v === 'function' ? (key === 'toJSON' ? undefined : 'fn') : v));
     h = createHash('sha256').update(text).digest('hex').slice(0, 16);
     hashes.set(machine, h);
   }

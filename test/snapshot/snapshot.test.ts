@@ -6,12 +6,13 @@
  * original; the same generated effects round-trip through the wire codec (§1.1).
  */
 import { describe, expect, it } from 'vitest';
-import { createActor, type AnyMachineSnapshot } from 'xstate';
+import { createActor, createMachine, type AnyMachineSnapshot } from 'xstate';
 import {
   InvalidSnapshotError,
   contextSchemas,
   decodeMessage,
   encodeMessage,
+  machineHash,
   messageSchemas,
   restoreActor,
   restoreSnapshot,
@@ -112,6 +113,21 @@ describe('the saved text', () => {
     expect(restored.context.originEpoch).toBe(2n ** 64n - 2n);
     expect(restored.context.checkpointTs).toBe(2n ** 53n + 1n);
     actor.stop();
+  });
+
+  it('is tied to the machine structure: the same for a provided variant, refused by a changed machine', () => {
+    const m = models.find((x) => x.name === 'moveMaintainer')!.machine;
+    const actor = createActor(m, { input: { changefeedId: 'cf', origin: 'a', dest: 'b', originEpoch: 1n, maintainerEpoch: 2n, checkpointTs: 3n } });
+    actor.start();
+    const text = serializeSnapshot(actor);
+    actor.stop();
+    const variant = m.provide({ guards: { isOriginStoppedStatus: () => true } });
+    expect(machineHash(variant)).toBe(machineHash(m));
+    expect(() => restoreSnapshot(variant, text)).not.toThrow();
+    const changed = createMachine({ ...m.config, states: { ...m.config.states, Extra: {} } } as never, m.implementations as never);
+    expect(changed.id).toBe(m.id);
+    expect(machineHash(changed)).not.toBe(machineHash(m));
+    expect(() => restoreSnapshot(changed, text)).toThrow(/machineHash: saved from another version of moveMaintainer/);
   });
 
   it('refuses to save a context that would not restore (an epoch that is not a bigint)', () => {
