@@ -52,7 +52,8 @@ export type FieldKind =
   | { readonly nullable: FieldKind } // or null
   | { readonly list: FieldKind; readonly unique?: boolean } // an array of at most MAX_LIST_LENGTH
   | { readonly object: EventSchema } // a nested record
-  | { readonly map: FieldKind }; // a record keyed by non-empty IDs (e.g. per node)
+  | { readonly map: FieldKind } // a record keyed by non-empty IDs (e.g. per node)
+  | { readonly tagged: string; readonly variants: EventSchemas }; // a record whose `tagged` field picks its schema
 
 export type EventSchema = { readonly [field: string]: FieldKind };
 export type EventSchemas = { readonly [type: string]: EventSchema };
@@ -69,6 +70,13 @@ export const objectOf = <const S extends EventSchema>(schema: S) => ({ object: s
 
 /** A record keyed by non-empty IDs, every value of one kind (a value per node). */
 export const mapOf = <const K extends FieldKind>(kind: K) => ({ map: kind }) as const;
+
+/**
+ * A discriminated union of records: the field `tag` holds one of the variant names, and the rest of
+ * the record follows that variant's schema (a scheduler gate is `{kind: 'target', …}` or `{kind: 'clear', …}`).
+ */
+export const taggedUnion = <const T extends string, const V extends EventSchemas>(tag: T, variants: V) =>
+  ({ tagged: tag, variants }) as const;
 
 /** The longest list accepted (a cluster's alive nodes, an allowed-operator set): bounds a hostile `length`. */
 export const MAX_LIST_LENGTH = 10_000;
@@ -96,7 +104,9 @@ export type ValueOf<K> = K extends 'string' | 'node'
                     ? Shape<S>
                     : K extends { readonly map: infer I }
                       ? Record<string, ValueOf<I>>
-                      : never;
+                      : K extends { readonly tagged: infer T extends string; readonly variants: infer V }
+                        ? { [P in keyof V & string]: Simplify<{ [Q in T]: P } & Shape<V[P]>> }[keyof V & string]
+                        : never;
 
 type OptionalKeys<S> = { [P in keyof S]: S[P] extends { readonly optional: unknown } ? P : never }[keyof S];
 type Simplify<T> = { [P in keyof T]: T[P] } & {};
@@ -212,6 +222,7 @@ function parseValue(kind: FieldKind, v: unknown, path: string): unknown {
     if ('nullable' in compound) return v === null ? null : parseValue(compound.nullable, v, path);
     if ('list' in compound) return parseList(compound, v, path);
     if ('map' in compound) return parseMap(compound.map, asRecord(v, path), path);
+    if ('tagged' in compound) return parseTagged(compound, asRecord(v, path), path);
     return parseShape(compound.object, asRecord(v, path), `${path}.`);
   }
   if (v === undefined) throw new FieldError(path, 'missing');
@@ -247,6 +258,15 @@ function parseValue(kind: FieldKind, v: unknown, path: string): unknown {
       }
   }
   throw new FieldError(path, 'unknown field kind');
+}
+
+function parseTagged(kind: { readonly tagged: string; readonly variants: EventSchemas }, obj: object, path: string): Record<string, unknown> {
+  const tagPath = `${path}.${kind.tagged}`;
+  const tag = readOwn(obj, kind.tagged, tagPath);
+  if (typeof tag !== 'string' || !hasOwn(kind.variants, tag)) {
+    throw new FieldError(tagPath, `expected one of ${Object.keys(kind.variants).join(', ')} (got ${describe(tag)})`);
+  }
+  return { [kind.tagged]: tag, ...parseShape(kind.variants[tag]!, obj, `${path}.`) };
 }
 
 /** `prefix` is '' at the top level, `name.` inside a nested record. */

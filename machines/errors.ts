@@ -80,3 +80,27 @@ export function describe(value: unknown): string {
   const suffix = `… (${length} characters)`;
   return `${text.slice(0, MAX_DESCRIBED_LENGTH - suffix.length)}${suffix}`;
 }
+
+/**
+ * A saved snapshot did not restore (see `restoreSnapshot` in services/snapshot.ts), or a live one
+ * could not be saved: `field` is the path of the bad part (`context.session.epoch`, `value`,
+ * `machine`), and nothing was built from it.
+ */
+export class InvalidSnapshotError extends OpchartsError {
+  readonly machine: string;
+  readonly field: string;
+  constructor(machine: string, field: string, reason: string) {
+    super('INVALID_SNAPSHOT', `${machine} snapshot: ${field}: ${reason}`);
+    this.machine = machine;
+    this.field = field;
+  }
+}
+
+/** A wire message did not encode or decode (machines/wire.ts); `field` is the path of the bad field. */
+export class InvalidMessageError extends OpchartsError {
+  readonly field: string;
+  constructor(field: string, reason: string) {
+    super('INVALID_MESSAGE', `${field}: ${reason}`);
+    this.field = field;
+  }
+}

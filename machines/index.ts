@@ -18,3 +18,5 @@ export * from './quiesce.js';
 export * from './nodeDrainTarget.js';
 export * from './coordinator/drain.js';
 export * from './coordinator/index.js';
+export * from './wire.js';
+export * from './contextSchemas.js';

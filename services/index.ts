@@ -3,3 +3,4 @@ export * from './storeActors.js';
 export * from './admission.js';
 export * from './inspect.js';
 export * from './coordinatorHost.js';
+export * from './snapshot.js';
