@@ -472,7 +472,7 @@ export const drainSessionEventSchemas = {
 } as const satisfies EventSchemas;
 
 /** TiCDC's FeedState values (adapters/types.ts FEED_STATES; listed here so the boundary imports no adapter). */
-const FEED_STATE_VALUES = ['normal', 'pending', 'warning', 'stopped', 'failed', 'finished', 'removed'] as const;
+export const FEED_STATE_VALUES = ['normal', 'pending', 'warning', 'stopped', 'failed', 'finished', 'removed'] as const;
 
 /** Events of a changefeed state change (§2.4.3): the coordinator's view, and the write's result. */
 export const stateChangeEventSchemas = {

@@ -14,7 +14,8 @@
  * dispatcher manager's `owner` is '' while there is none (§2.7.3), a drain `target` '' is the clear
  * (§2.5.4), and the quiesce `allowed` list keeps the '' it was sent (ignored, §2.8).
  */
-import { listOf, mapOf, nullable, objectOf, optional, taggedUnion, type EventSchema, type MachineId, type Shape } from './boundary.js';
+import type { StateChangeContext } from './coordinator/stateChange.js';
+import { FEED_STATE_VALUES, listOf, mapOf, nullable, objectOf, optional, taggedUnion, type EventSchema, type MachineId, type Shape } from './boundary.js';
 import type { AddMaintainerContext } from './addMaintainer.js';
 import type { MoveMaintainerContext } from './moveMaintainer.js';
 import type { StopChangefeedContext } from './stopChangefeed.js';
@@ -134,6 +135,7 @@ export const contextSchemas = {
     maxObservedDrainEpoch: 'uint64',
     resendIntervalMs: 'millis',
   },
+  stateChange: { changefeedId: 'node', state: FEED_STATE_VALUES, epoch: nullable('uint64'), error: nullable('string') },
 } as const satisfies { readonly [K in MachineId]: EventSchema };
 
 /** The context a machine's schema describes. */
@@ -161,4 +163,5 @@ export type ContextSchemaChecks = [
   Check<Same<ContextOf<'quiesce'>, QuiesceContext>>,
   Check<Same<ContextOf<'nodeDrainTarget'>, NodeDrainTargetContext>>,
   Check<Same<ContextOf<'drainSession'>, DrainSessionContext>>,
+  Check<Same<ContextOf<'stateChange'>, StateChangeContext>>,
 ];
