@@ -113,12 +113,34 @@ function involvedMachines() {
 
 /** A diagram card: title, one chip per instance (choose whose state is highlighted), fit/actual size. */
 async function diagramCard(name, withChips) {
-  const box = el('div', { class: 'diagram fit', 'data-machine': name });
+  const box = el('div', { class: 'diagram', 'data-machine': name });
   const chips = el('span', { class: 'chips' });
-  const zoom = el('button', { class: 'zoom', title: 'fit to width / actual size', onclick: () => box.classList.toggle('fit') }, 'zoom');
+  const zoom = el('button', { class: 'zoom', title: 'fit to width / actual size', onclick: () => setFit(box, !box.classList.contains('fit')) }, 'zoom');
   const card = el('div', { class: 'diagram-card', 'data-machine': name }, el('h3', {}, el('span', { class: 'name' }, name), withChips ? chips : null, zoom), box);
   box.innerHTML = await diagramSvg(name);
+  // A wide diagram is unreadable when fitted: show it at actual size, scrolled to the active state.
+  setFit(box, svgWidth(box) <= 2600);
   return card;
+}
+
+function svgWidth(box) {
+  const vb = box.querySelector('svg')?.viewBox?.baseVal;
+  return vb && vb.width ? vb.width : 0;
+}
+function setFit(box, fit) {
+  box.classList.toggle('fit', fit);
+  const svg = box.querySelector('svg');
+  if (svg) svg.style.width = fit ? '' : `${svgWidth(box)}px`;
+  scrollToActive(box);
+}
+/** Scrolls the diagram's own box (not the page) so that the highlighted state is in view. */
+function scrollToActive(box) {
+  const target = box.querySelector('.active-state');
+  if (!target || box.classList.contains('fit')) return;
+  const t = target.getBoundingClientRect();
+  const b = box.getBoundingClientRect();
+  box.scrollLeft += t.left + t.width / 2 - (b.left + b.width / 2);
+  box.scrollTop += t.top + t.height / 2 - (b.top + b.height / 2);
 }
 
 function updateCard(card) {
@@ -155,6 +177,7 @@ function updateCard(card) {
   highlight(box, name, chosen.state, instances.filter((i) => i !== chosen).map((i) => i.state));
   box.dataset.activeState = chosen.state;
   box.dataset.activeInstance = chosen.key;
+  scrollToActive(box);
 }
 
 // ---- world, sequence, violation --------------------------------------------------------------
@@ -312,7 +335,7 @@ function render() {
   writeHash();
 }
 
-async function selectMachine(name) {
+async function selectMachine(name, scroll = false) {
   const m = state.machines.find((x) => x.name === name) ?? state.machines[0];
   state.machine = m.name;
   $('#machine-title').textContent = m.name;
@@ -322,6 +345,7 @@ async function selectMachine(name) {
   $('#paths').replaceChildren();
   $('#paths-box').open = false;
   render();
+  if (scroll) $('#machine').scrollIntoView({ block: 'start' });
 }
 
 async function loadPaths() {
@@ -379,7 +403,7 @@ async function uploadTrace(file) {
 
 async function main() {
   state.machines = await api('/api/machines');
-  $('#machines').replaceChildren(...state.machines.map((m) => el('li', { 'data-machine': m.name }, el('button', { onclick: () => selectMachine(m.name) }, m.name))));
+  $('#machines').replaceChildren(...state.machines.map((m) => el('li', { 'data-machine': m.name }, el('button', { onclick: () => selectMachine(m.name, true) }, m.name))));
   await refreshTraceList();
   const h = readHash();
   await selectMachine(h.machine ?? state.machines[0].name);
