@@ -192,7 +192,11 @@ export function loadTrace(name: string, raw: unknown): InspectorTrace {
     const meta = isObj(raw['#meta']) ? raw['#meta'] : {};
     const views = (raw.states as unknown[]).map((s, i) => {
       const plain = fromItfValue(s) as Record<string, unknown>;
-      return checkView({ ...plain, step: i }, `states[${i}]`, name);
+      // traceItf writes a missing store record as `exists: false` (ITF has no null).
+      const store = isObj(plain.store)
+        ? Object.fromEntries(Object.entries(plain.store).map(([cf, r]) => [cf, isObj(r) && r.exists === false ? null : isObj(r) ? (({ exists: _exists, ...rest }) => rest)(r) : r]))
+        : plain.store;
+      return checkView({ ...plain, store, step: i }, `states[${i}]`, name);
     });
     return fromViews(name, 'itf', views, typeof meta.description === 'string' ? meta.description : typeof meta.source === 'string' ? meta.source : null);
   }

@@ -149,7 +149,8 @@ function updateCard(card) {
   const chips = card.querySelector('.chips');
   const box = card.querySelector('.diagram');
   if (!instances.length) {
-    if (chips) chips.replaceChildren(state.trace ? el('span', { class: 'down' }, 'no live instance at this step') : '');
+    const note = !state.trace ? '' : involvedMachines().includes(name) ? 'no live instance at this step' : 'not part of this trace';
+    if (chips) chips.replaceChildren(el('span', { class: 'down' }, note));
     highlight(box, name, null, []);
     return;
   }

@@ -147,6 +147,7 @@ describe('the inspector in a browser', () => {
     expect(await page.locator('#world-inflight').textContent()).toBe(`messages in flight: ${views[violationStep]!.inFlight}`);
     expect(await page.evaluate(() => location.hash)).toContain(`step=${violationStep}`);
     await page.locator('#trace').screenshot({ path: join(artifacts, 'inspector-violation.png') });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(artifacts, 'inspector-violation-page.png'), fullPage: true });
 
     // And back: the violation is gone and n2 is Empty again.
