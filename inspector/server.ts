@@ -7,8 +7,8 @@
  * from the network, so the page works offline.
  *
  * API (all JSON unless named otherwise):
- * - `GET /api/machines`: `[{ name, spec, summary, svg: boolean }]`
- * - `GET /api/machines/NAME/diagram.svg`: the diagram, its element ids made unique to this machine
+ * - `GET /api/machines`: `[{ name, spec, summary, svg: 'fresh' | 'stale' | 'missing' }]`
+ * - `GET /api/machines/NAME/diagram.svg`: the committed diagram if fresh, its element ids made unique to this machine
  * - `GET /api/machines/NAME/mermaid`: the stateDiagram-v2 source (text)
  * - `GET /api/machines/NAME/paths`: the generated paths (computed on first request, then cached)
  * - `GET /api/traces`: `[{ id, name, format, steps }]`; `GET /api/traces/ID`: an InspectorTrace
@@ -25,6 +25,7 @@ import { stateDiagram } from '../graph/mermaid.js';
 import { generate } from '../graph/paths.js';
 import { models as builtInModels } from '../models/index.js';
 import { loadTrace, type InspectorTrace } from './trace.js';
+import { sha256 } from '../cli/diagrams.js';
 
 /** The package root: the nearest directory above this file whose package.json is opcharts' (source and dist alike). */
 export function packageRoot(): string {
@@ -100,6 +101,17 @@ export async function startInspector(opts: InspectorOptions = {}): Promise<Inspe
     return m;
   };
   const svgFile = (name: string) => join(root, 'diagrams', `${name}.svg`);
+  /**
+   * A committed SVG is used only when it was rendered from the machine's current diagram source
+   * (its stamp, cli/diagrams.ts); otherwise its state ids may not match the machine, and the page
+   * renders the Mermaid source itself. The renderer part of the stamp is not compared: an installed
+   * package has no renderer, and a renderer change keeps the states.
+   */
+  const svgStatus = (m: MachineModel): 'fresh' | 'stale' | 'missing' => {
+    if (!existsSync(svgFile(m.name))) return 'missing';
+    const head = readFileSync(svgFile(m.name), 'utf8').slice(0, 200);
+    return head.includes(`source sha256:${sha256(stateDiagram(m.machine))} `) ? 'fresh' : 'stale';
+  };
 
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -136,12 +148,13 @@ export async function startInspector(opts: InspectorOptions = {}): Promise<Inspe
     }
     if (parts[0] !== 'api') throw new HttpError(404, 'NOT_FOUND', `no ${path}`);
     if (req.method === 'GET' && parts[1] === 'machines' && parts.length === 2) {
-      return json(res, 200, models.map((m) => ({ name: m.name, spec: m.spec, summary: m.summary, svg: existsSync(svgFile(m.name)) })));
+      return json(res, 200, models.map((m) => ({ name: m.name, spec: m.spec, summary: m.summary, svg: svgStatus(m) })));
     }
     if (req.method === 'GET' && parts[1] === 'machines' && parts.length === 4) {
       const m = model(parts[2]!);
       if (parts[3] === 'diagram.svg') {
-        if (!existsSync(svgFile(m.name))) throw new HttpError(404, 'NO_SVG', `diagrams/${m.name}.svg is not rendered (run opcharts diagrams)`);
+        const status = svgStatus(m);
+        if (status !== 'fresh') throw new HttpError(404, status === 'missing' ? 'NO_SVG' : 'STALE_SVG', `diagrams/${m.name}.svg is ${status} (run opcharts diagrams)`);
         return send(res, 200, 'image/svg+xml', uniqueSvg(readFileSync(svgFile(m.name), 'utf8'), m.name));
       }
       if (parts[3] === 'mermaid') return send(res, 200, 'text/plain; charset=utf-8', stateDiagram(m.machine));

@@ -57,8 +57,17 @@ async function diagramSvg(name) {
     svgText.set(
       name,
       api(`/api/machines/${encodeURIComponent(name)}/diagram.svg`).catch(async () => {
-        // No rendered SVG (not generated yet): show the Mermaid source instead.
+        // No fresh rendered SVG (not generated yet, or the machine changed since): render the
+        // Mermaid source here with the same id scheme, or show the source when mermaid is absent.
         const src = await api(`/api/machines/${encodeURIComponent(name)}/mermaid`);
+        const mermaid = await loadMermaid();
+        if (mermaid) {
+          try {
+            return (await mermaid.render(`svg-${name}`, src)).svg;
+          } catch {
+            // fall through to the source
+          }
+        }
         return `<pre class="mermaid-source">${src.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c])}</pre>`;
       }),
     );

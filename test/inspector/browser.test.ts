@@ -17,6 +17,9 @@ import { CHROMIUM_ARGS, findChromium } from '../../cli/diagrams.js';
 import { replay } from '../../cluster/scenario.js';
 import { TableStepper } from '../../cluster/stepper.js';
 import { traceItf, traceViews } from '../../cluster/trace.js';
+import { createMachine } from 'xstate';
+import { startInspector } from '../../inspector/server.js';
+import type { MachineModel } from '../../graph/model.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = join(root, 'test-artifacts');
@@ -146,8 +149,8 @@ describe('the inspector in a browser', () => {
     expect(await page.locator('#world-store tr[data-changefeed="cf"]').textContent()).toContain('absent');
     expect(await page.locator('#world-inflight').textContent()).toBe(`messages in flight: ${views[violationStep]!.inFlight}`);
     expect(await page.evaluate(() => location.hash)).toContain(`step=${violationStep}`);
-    await page.locator('#trace').screenshot({ path: join(artifacts, 'inspector-violation.png') });
     await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(artifacts, 'inspector-violation.png') });
     await page.screenshot({ path: join(artifacts, 'inspector-violation-page.png'), fullPage: true });
 
     // And back: the violation is gone and n2 is Empty again.
@@ -176,6 +179,7 @@ describe('the inspector in a browser', () => {
     expect(await card.locator('.diagram').getAttribute('data-active-state')).toBe(dm.manager);
     expect(await card.locator('g.node.active-state').evaluateAll((els) => els.map((e) => e.id))).toEqual([expect.stringMatching(new RegExp(`^svg-dispatcherManager-state-${dm.manager.replace('.', '_')}-\\d+$`))]);
     expect(await page.locator('#world-owners tr[data-node="n1"] td.owner-epoch').textContent()).toBe(dm.ownerEpoch);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(artifacts, 'inspector-deeplink.png'), fullPage: false });
   });
 
@@ -188,5 +192,19 @@ describe('the inspector in a browser', () => {
     await expect.poll(() => page.locator('#error').textContent()).toContain('steps[0].deliver: no message in flight');
     expect(await page.locator('#trace-select option').count()).toBe(count);
     expect(await stepLabel()).toBe(shown);
+  });
+
+  it('renders a machine without a fresh committed SVG from its Mermaid source in the page, with the same state ids', async () => {
+    const lamp = createMachine({ id: 'lamp', initial: 'Off', states: { Off: { on: { FLIP: 'On' } }, On: { on: { FLIP: 'Off' } } } });
+    const model: MachineModel = { name: 'lamp', machine: lamp, spec: '—', summary: 'a lamp', inputs: [{ label: 'lamp', input: {} }], events: () => [{ type: 'FLIP' }], properties: [] };
+    const own = await startInspector({ models: [model] });
+    try {
+      await page.goto(`${own.url}#machine=lamp`);
+      await page.waitForSelector('body[data-ready="true"]');
+      const ids = await page.locator('#machine-diagram svg g.node').evaluateAll((els) => els.map((e) => e.id));
+      expect(ids).toEqual(expect.arrayContaining([expect.stringMatching(/^svg-lamp-state-Off-\d+$/), expect.stringMatching(/^svg-lamp-state-On-\d+$/)]));
+    } finally {
+      await own.close();
+    }
   });
 });

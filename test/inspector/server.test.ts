@@ -109,8 +109,9 @@ describe('inspector JSON API', () => {
   });
 
   it('lists every machine and serves its diagram with ids unique to it', async () => {
-    const list = JSON.parse((await get('/api/machines')).text) as Array<{ name: string; svg: boolean }>;
+    const list = JSON.parse((await get('/api/machines')).text) as Array<{ name: string; svg: string }>;
     expect(list.map((m) => m.name)).toEqual(models.map((m) => m.name));
+    expect(list.find((m) => m.name === 'nodeLiveness')?.svg).toBe('fresh');
     const svg = await get('/api/machines/nodeLiveness/diagram.svg');
     expect(svg.status).toBe(200);
     expect(svg.text.startsWith('<svg id="svg-nodeLiveness"')).toBe(true);
@@ -118,6 +119,19 @@ describe('inspector JSON API', () => {
     expect(svg.text).toMatch(/id="svg-nodeLiveness-state-Draining-\d+"/);
     expect(uniqueSvg('<!-- stamp -->\n<svg id="my-svg"><style>#my-svg{}</style></svg>', 'm')).toBe('<svg id="svg-m"><style>#svg-m{}</style></svg>');
     expect((await get('/api/machines/nope/diagram.svg')).status).toBe(404);
+  });
+
+  it('does not serve a committed SVG rendered from another source (the page renders the source instead)', async () => {
+    const other = await startInspector({ models: [{ ...models.find((m) => m.name === 'quiesce')!, name: 'nodeLiveness' }] });
+    try {
+      const res = await fetch(new URL('/api/machines/nodeLiveness/diagram.svg', other.url));
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('STALE_SVG');
+      const src = await (await fetch(new URL('/api/machines/nodeLiveness/mermaid', other.url))).text();
+      expect(src.startsWith('stateDiagram-v2')).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it('serves the generated paths of a machine', async () => {
