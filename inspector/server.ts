@@ -10,11 +10,12 @@
  * - `GET /api/machines`: `[{ name, spec, summary, svg: 'fresh' | 'stale' | 'missing' }]`
  * - `GET /api/machines/NAME/diagram.svg`: the committed diagram if fresh, its element ids made unique to this machine
  * - `GET /api/machines/NAME/mermaid`: the stateDiagram-v2 source (text)
- * - `GET /api/machines/NAME/paths`: the generated paths (computed on first request, then cached)
+ * - `GET /api/machines/NAME/paths`: the generated paths, `PathEntry[]` (computed on first request, then cached)
  * - `GET /api/traces`: `[{ id, name, format, steps }]`; `GET /api/traces/ID`: an InspectorTrace
  * - `POST /api/traces` with `{ name, content }` (content: the trace document as JSON text): loads
  *   one more trace; a bad one is a 400 with `{ error: { code, message } }` and changes nothing.
  */
+import { execFile, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,7 +23,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MachineModel } from '../graph/model.js';
 import { stateDiagram } from '../graph/mermaid.js';
-import { generate } from '../graph/paths.js';
+import { pathName } from '../graph/paths.js';
+import { selectPaths } from '../graph/select.js';
 import { models as builtInModels } from '../models/index.js';
 import { loadTrace, type InspectorTrace } from './trace.js';
 import { sha256 } from '../cli/diagrams.js';
@@ -72,6 +74,15 @@ export interface Inspector {
   close(): Promise<void>;
 }
 
+/** One generated path as the page lists it. */
+export interface PathEntry {
+  name: string;
+  /** The model input variant the path starts from. */
+  variant: string;
+  finalState: string;
+  events: string[];
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -92,7 +103,32 @@ export async function startInspector(opts: InspectorOptions = {}): Promise<Inspe
   const root = packageRoot();
   const models = opts.models ?? builtInModels;
   const traces: InspectorTrace[] = (opts.traces ?? []).map((t) => loadTrace(t.name, t.raw));
-  const pathsCache = new Map<string, unknown>();
+  const pathsCache = new Map<string, Promise<PathEntry[]>>();
+  const children = new Set<ChildProcess>();
+  /**
+   * Generating a large machine's paths takes seconds to a minute: a built-in machine's are generated
+   * (the list `opcharts paths NAME` prints, shortest first) by `opcharts paths NAME --json` in a child process so that the server keeps answering meanwhile;
+   * a model given in the options (not importable by name) is generated here.
+   */
+  const pathsOf = (m: MachineModel): Promise<PathEntry[]> => {
+    let p = pathsCache.get(m.name);
+    if (!p) {
+      p = builtInModels.includes(m)
+        ? new Promise<PathEntry[]>((resolve, reject) => {
+            const child = execFile(process.execPath, [join(root, 'bin', 'opcharts.js'), 'paths', m.name, '--json'], { maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout) => {
+              children.delete(child);
+              if (err) return reject(new Error(`opcharts paths ${m.name} failed: ${err.message}`));
+              const rows = JSON.parse(stdout) as Array<{ variant: string; finalState: string; events: Array<{ type: string } & Record<string, unknown>> }>;
+              resolve(rows.map((r) => ({ name: pathName(r.events), variant: r.variant, finalState: r.finalState, events: r.events.map((e) => e.type) })));
+            });
+            children.add(child);
+          })
+        : Promise.resolve().then(() => selectPaths(m, {}).map(({ path: x }) => ({ name: x.name, variant: x.variant, finalState: x.finalState, events: x.events.map((e) => e.type) })));
+      p.catch(() => pathsCache.delete(m.name));
+      pathsCache.set(m.name, p);
+    }
+    return p;
+  };
   const mermaid = mermaidBundle();
 
   const model = (name: string) => {
@@ -158,14 +194,7 @@ export async function startInspector(opts: InspectorOptions = {}): Promise<Inspe
         return send(res, 200, 'image/svg+xml', uniqueSvg(readFileSync(svgFile(m.name), 'utf8'), m.name));
       }
       if (parts[3] === 'mermaid') return send(res, 200, 'text/plain; charset=utf-8', stateDiagram(m.machine));
-      if (parts[3] === 'paths') {
-        let paths = pathsCache.get(m.name);
-        if (!paths) {
-          paths = generate(m).paths.map((p) => ({ name: p.name, origin: p.origin, variant: p.variant, finalState: p.finalState, events: p.events.map((e) => e.type) }));
-          pathsCache.set(m.name, paths);
-        }
-        return json(res, 200, paths);
-      }
+      if (parts[3] === 'paths') return json(res, 200, await pathsOf(m));
     }
     if (parts[1] === 'traces' && parts.length === 2) {
       if (req.method === 'GET') return json(res, 200, traces.map((t, id) => ({ id, name: t.name, format: t.format, steps: t.steps.length - 1 })));
@@ -222,6 +251,7 @@ export async function startInspector(opts: InspectorOptions = {}): Promise<Inspe
     traces,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const c of children) c.kill();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

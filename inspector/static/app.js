@@ -360,11 +360,11 @@ async function selectMachine(name, scroll = false) {
 
 async function loadPaths() {
   const name = state.machine;
-  $('#paths').replaceChildren(el('li', {}, 'generating…'));
+  $('#paths').replaceChildren(el('li', {}, 'generating the paths (a large machine takes a while)…'));
   try {
     const paths = await api(`/api/machines/${encodeURIComponent(name)}/paths`);
     if (name !== state.machine) return;
-    $('#paths').replaceChildren(...paths.map((p) => el('li', { title: `${p.origin}, input ${p.variant}` }, `[${p.variant}] ${p.name} ⇒ ${p.finalState}`)));
+    $('#paths').replaceChildren(...paths.map((p) => el('li', { title: `input ${p.variant}: ${p.events.join(' → ')}` }, `[${p.variant}] ${p.name} ⇒ ${p.finalState}`)));
   } catch (e) {
     $('#paths').replaceChildren(el('li', {}, `failed: ${e.message}`));
   }
