@@ -158,13 +158,21 @@ function fromViews(name: string, format: 'itf' | 'replay-json', views: StepView[
   if (!views.length) throw new TraceFormatError(name, 'the trace has no states');
   const nodes = Object.keys(views[0]!.nodes);
   const changefeeds = Object.keys(views[0]!.store);
-  const coordinator = 'coordinator';
+  const coordinator = views.map((v) => /^(?:send|deliver|lose|duplicate) \S+ (\S+)→/.exec(v.action)?.[1]).find((from) => from !== undefined && !nodes.includes(from)) ?? 'coordinator';
   const seq: SequenceStep[] = [];
   const steps = views.map((v, i): InspectorStep => {
     let entry: SequenceEntry | null = null;
     if (i > 0) {
-      entry = { step: v.step, kind: 'step', from: coordinator, to: coordinator, label: v.action };
-      seq.push({ kind: 'note', over: coordinator, text: v.action });
+      // The action labels of cluster/world.ts `actionLabel`: a message step names its type, sender and receiver.
+      const m = /^(send|deliver|lose|duplicate) (\S+) (\S+)→(\S+)$/.exec(v.action);
+      if (m) {
+        const message = { type: m[2]!, from: m[3]!, to: m[4]! };
+        entry = { step: v.step, kind: m[1]!, from: message.from, to: message.to, label: message.type };
+        if (m[1] !== 'send') seq.push({ kind: m[1] as 'deliver', message });
+      } else {
+        entry = { step: v.step, kind: 'step', from: coordinator, to: coordinator, label: v.action };
+        seq.push({ kind: 'note', over: coordinator, text: v.action });
+      }
     }
     for (const x of v.violations) seq.push({ kind: 'note', over: coordinator, text: `violated ${x.name}` });
     return { ...v, machines: machinesOfView(v), sequence: entry, mermaid: sequenceDiagram({ coordinator, nodes }, seq) };
@@ -177,7 +185,8 @@ function checkView(v: unknown, where: string, name: string): StepView {
   for (const [id, n] of Object.entries(v.nodes)) {
     if (!isObj(n) || typeof n.up !== 'boolean' || typeof n.liveness !== 'string' || !isObj(n.changefeeds)) throw new TraceFormatError(name, `${where}.nodes.${id}: expected up, liveness, changefeeds`);
   }
-  const violations = Array.isArray(v.violations) ? v.violations.map((x) => (typeof x === 'string' ? { name: x, message: x } : (x as { name: string; message: string }))) : [];
+  // ITF keeps only the invariant's name: the message is then empty.
+  const violations = Array.isArray(v.violations) ? v.violations.map((x) => (typeof x === 'string' ? { name: x, message: '' } : (x as { name: string; message: string }))) : [];
   return { ...(v as unknown as StepView), step: typeof v.step === 'number' ? v.step : Number(v.step ?? 0), inFlight: Number(v.inFlight ?? 0), violations };
 }
 
@@ -198,7 +207,8 @@ export function loadTrace(name: string, raw: unknown): InspectorTrace {
         : plain.store;
       return checkView({ ...plain, store, step: i }, `states[${i}]`, name);
     });
-    return fromViews(name, 'itf', views, typeof meta.description === 'string' ? meta.description : typeof meta.source === 'string' ? meta.source : null);
+    const from = [typeof meta.source === 'string' ? meta.source : null, typeof meta.scenario === 'string' ? meta.scenario : null].filter(Boolean).join(', ');
+    return fromViews(name, 'itf', views, typeof meta.description === 'string' ? meta.description : from ? `ITF trace (${from})` : null);
   }
   if (Array.isArray(raw.steps)) return fromViews(name, 'replay-json', raw.steps.map((s, i) => checkView(s, `steps[${i}]`, name)), null);
   throw new TraceFormatError(name, 'not a scenario ({config, steps}), an ITF trace ({vars, states}) or replay JSON ({steps: [...]})');

@@ -264,8 +264,8 @@ function renderSequence() {
   for (const s of t.steps.slice(1, state.step + 1)) {
     if (s.sequence) {
       const q = s.sequence;
-      const arrow = q.from === q.to ? `${q.from}: ` : `${q.from} → ${q.to}: `;
-      items.push(el('li', { value: s.step, class: [q.kind, s.step === state.step ? 'current' : ''].join(' ') }, `${q.kind} ${arrow}${q.label}`));
+      const arrow = q.kind === 'step' ? '' : q.from === q.to ? `${q.from}: ` : `${q.from} → ${q.to}: `;
+      items.push(el('li', { value: s.step, class: [q.kind, s.step === state.step ? 'current' : ''].join(' ') }, `${q.kind === 'step' ? '' : `${q.kind} `}${arrow}${q.label}`));
     }
     for (const v of s.violations) items.push(el('li', { value: s.step, class: 'violated' }, `✗ ${v.name}`));
   }
@@ -337,21 +337,25 @@ function render() {
     $('#trace-description').textContent = [t.description, t.failures.length ? `unmet expectations: ${t.failures.join('; ')}` : ''].filter(Boolean).join(' — ');
     const v = $('#violation');
     v.hidden = !step.violations.length;
-    v.replaceChildren(...step.violations.map((x) => el('div', { class: 'violation', 'data-invariant': x.name }, `✗ violated ${x.name}: ${x.message}`)));
+    v.replaceChildren(...step.violations.map((x) => el('div', { class: 'violation', 'data-invariant': x.name }, `✗ violated ${x.name}${x.message ? `: ${x.message}` : ''}`)));
     renderWorld(step, prev);
     renderSequence();
   }
   for (const card of document.querySelectorAll('.diagram-card')) updateCard(card);
   writeHash();
+  // What is on screen, for tests and scripts: set only once the page shows it.
+  document.body.dataset.trace = state.traceId === null ? '' : String(state.traceId);
+  document.body.dataset.step = String(state.step);
 }
 
 async function selectMachine(name, scroll = false) {
   const m = state.machines.find((x) => x.name === name) ?? state.machines[0];
   state.machine = m.name;
+  const card = await diagramCard(m.name, true);
+  if (state.machine !== m.name) return; // another machine was chosen meanwhile
   $('#machine-title').textContent = m.name;
   $('#machine-summary').textContent = `${m.summary} (spec ${m.spec})`;
-  const holder = $('#machine-diagram');
-  holder.replaceChildren(await diagramCard(m.name, true));
+  $('#machine-diagram').replaceChildren(card);
   $('#paths').replaceChildren();
   $('#paths-box').open = false;
   render();

@@ -97,7 +97,8 @@ describe('the inspector in a browser', () => {
     expect(await stepLabel()).toBe(`step 0 / ${views.length - 1}`);
 
     await page.locator('#machines li[data-machine="moveMaintainer"] button').click();
-    await expect.poll(() => page.locator('#machine-title').textContent()).toBe('moveMaintainer');
+    await page.waitForSelector('#machine-diagram svg[id="svg-moveMaintainer"]');
+    expect(await page.locator('#machine-title').textContent()).toBe('moveMaintainer');
     // The diagram is the committed SVG, inlined with ids unique to the machine.
     expect(await page.locator('#machine-diagram svg[id="svg-moveMaintainer"] g.node').count()).toBeGreaterThan(3);
     await page.locator('#paths-box summary').click();
@@ -109,8 +110,11 @@ describe('the inspector in a browser', () => {
 
   it('loads a counterexample, steps it forward and back, highlights the active states and shows the violated invariant', async () => {
     await page.locator('#machines li[data-machine="maintainerRegistry"] button').click();
+    await page.waitForSelector('#machine-diagram svg[id="svg-maintainerRegistry"]');
     await page.locator('#trace-file').setInputFiles(counterexampleFile);
-    await expect.poll(() => page.locator('#trace-select option:checked').textContent()).toContain('reused-epoch.counterexample.json (scenario');
+    // The command line's trace is 0; the uploaded one is 1.
+    await page.waitForSelector('body[data-trace="1"]');
+    expect(await page.locator('#trace-select option:checked').textContent()).toContain('reused-epoch.counterexample.json (scenario');
     expect(await stepLabel()).toBe(`step 0 / ${counterexample.steps.length}`);
 
     // Step by step to just before the violation, checking the page against the replay at each step.
@@ -167,6 +171,8 @@ describe('the inspector in a browser', () => {
     const itf = traces.find((t) => t.text?.includes('(itf'))!;
     expect(itf).toBeDefined();
     const at = violationStep;
+    // A fresh load (the same URL with another hash would only be a same-document navigation).
+    await page.goto('about:blank');
     await page.goto(`${url}#machine=dispatcherManager&trace=${itf.value}&step=${at}`);
     await page.waitForSelector('body[data-ready="true"]');
     expect(await stepLabel()).toBe(`step ${at} / ${views.length - 1}`);
@@ -181,6 +187,10 @@ describe('the inspector in a browser', () => {
     expect(await page.locator('#world-owners tr[data-node="n1"] td.owner-epoch').textContent()).toBe(dm.ownerEpoch);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(artifacts, 'inspector-deeplink.png'), fullPage: false });
+    // Editing the hash of an open page moves to that step too.
+    await page.evaluate(() => (location.hash = location.hash.replace(/step=\d+/, 'step=3')));
+    await expect.poll(stepLabel).toBe(`step 3 / ${views.length - 1}`);
+    expect(await page.locator('#action').textContent()).toBe(`3. ${views[3]!.action}`);
   });
 
   it('refuses a malformed trace with its reason and keeps the one shown', async () => {

@@ -67,6 +67,11 @@ describe('inspector traces', () => {
     const names = (vs: StepView[]) => vs.map((v) => ({ ...v, violations: v.violations.map((x) => x.name) }));
     expect(names(itf.steps.map(viewOf))).toEqual(names(views));
     expect(itf.steps[10]!.machines.filter((m) => m.machine === 'maintainerRegistry').map((m) => m.state)).toEqual(['Maintainer.Bootstrapping', 'Maintainer.Bootstrapping']);
+    // The message sequence comes back from the action labels.
+    expect(itf.coordinator).toBe('coord');
+    expect(itf.steps[10]!.sequence).toEqual({ step: 10, kind: 'deliver', from: 'coord', to: 'n2', label: 'AddMaintainerRequest' });
+    expect(itf.steps[10]!.mermaid).toContain('p_coord->>p_n2: ');
+    expect(itf.steps[10]!.violations).toEqual([{ name: 'I5 unique strict owner per epoch', message: '' }]);
     const json = loadTrace('ce.json', JSON.parse(JSON.stringify({ steps: views })));
     expect(json.format).toBe('replay-json');
     expect(json.steps.map(viewOf)).toEqual(views);
