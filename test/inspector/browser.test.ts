@@ -58,8 +58,10 @@ beforeAll(async () => {
   });
   browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // Generous: waiting is event-driven, and the suite shares two cores with every other test file.
+  page.setDefaultTimeout(120_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));
-});
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -84,6 +86,9 @@ async function registryShown(node: string) {
     stateCell: (await page.locator(`#world-owners tr[data-node="${node}"] td.maintainer`).textContent())?.trim(),
   };
 }
+
+/** Waiting for the page to catch up (event-driven; the bound only stops a hung test). */
+const POLL = { timeout: 60_000 };
 
 const stepLabel = () => page.locator('#step-label').textContent();
 
@@ -144,7 +149,7 @@ describe('the inspector in a browser', () => {
     expect(n2.highlightedIds).toEqual([expect.stringMatching(/^svg-maintainerRegistry-state-Maintainer_Bootstrapping-\d+$/)]);
     // Both instances are in the same state now: one chip each, one highlighted state.
     expect(await page.locator('#trace-diagrams .diagram-card[data-machine="maintainerRegistry"] .chip').allTextContents()).toEqual(['n1/cf: Maintainer.Bootstrapping', 'n2/cf: Maintainer.Bootstrapping']);
-    await expect.poll(() => page.locator('#violation').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#violation').isVisible(), POLL).toBe(true);
     expect(await page.locator('#violation').textContent()).toContain(`violated ${views[violationStep]!.violations[0]!.name}: ${views[violationStep]!.violations[0]!.message}`);
     expect(await page.locator('#violation').textContent()).toContain('I5');
     expect(await page.locator('#sequence li.current').textContent()).toContain('AddMaintainerRequest(cf=cf, maintainerEpoch=5)');
@@ -189,7 +194,7 @@ describe('the inspector in a browser', () => {
     await page.screenshot({ path: join(artifacts, 'inspector-deeplink.png'), fullPage: false });
     // Editing the hash of an open page moves to that step too.
     await page.evaluate(() => (location.hash = location.hash.replace(/step=\d+/, 'step=3')));
-    await expect.poll(stepLabel).toBe(`step 3 / ${views.length - 1}`);
+    await expect.poll(stepLabel, POLL).toBe(`step 3 / ${views.length - 1}`);
     expect(await page.locator('#action').textContent()).toBe(`3. ${views[3]!.action}`);
   });
 
@@ -199,7 +204,7 @@ describe('the inspector in a browser', () => {
     const shown = await stepLabel();
     const count = await page.locator('#trace-select option').count();
     await page.locator('#trace-file').setInputFiles(bad);
-    await expect.poll(() => page.locator('#error').textContent()).toContain('steps[0].deliver: no message in flight');
+    await expect.poll(() => page.locator('#error').textContent(), POLL).toContain('steps[0].deliver: no message in flight');
     expect(await page.locator('#trace-select option').count()).toBe(count);
     expect(await stepLabel()).toBe(shown);
   });
