@@ -26,6 +26,8 @@ import { checkCommand } from './check.js';
 import { CheckConfigError } from '../cluster/configs.js';
 import { findVariant, InvariantModuleError, loadInvariantModule, VariantError, VariantStepper } from '../cluster/check.js';
 import { OpchartsError } from '../machines/errors.js';
+import { startInspector } from '../inspector/server.js';
+import { TraceFormatError as InspectorInputError } from '../inspector/trace.js';
 
 /** Exit codes: 0 success, 1 the command ran and failed (stale, uncovered, not found), 2 usage error. */
 const EXIT_FAILURE = 1;
@@ -316,6 +318,39 @@ program
   .action(async (opts: { config: string; invariant?: string; variant?: string; workers: number; exact?: boolean; maxStates?: number; maxDepth?: number; report: string | false; json?: boolean }) => {
     const code = await runCheckCommand(opts);
     if (code !== undefined) process.exitCode = code;
+  });
+
+program
+  .command('inspect')
+  .description('serve the browser inspector on 127.0.0.1: every diagram, its generated paths, and traces stepped forward and back; Ctrl-C stops it')
+  .argument('[trace...]', 'traces to open: scenarios (cluster/scenario.ts), ITF or `opcharts replay --json` output')
+  .option('--port <port>', 'the port (default: a free one)', (v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
+    return Number(v);
+  })
+  .option('--json', 'print {"url": …} when listening')
+  .action(async (files: string[], opts: { port?: number; json?: boolean }) => {
+    const traces = files.map((file) => {
+      try {
+        return { name: file, raw: JSON.parse(readFileSync(file, 'utf8')) as unknown };
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES') throw new UsageError(`cannot read ${file}: ${err.code}`);
+        throw new InspectorInputError(file, `not JSON (${err.message})`);
+      }
+    });
+    const inspector = await startInspector({ port: opts.port, traces });
+    if (opts.json) console.log(JSON.stringify({ url: inspector.url }));
+    else console.log(`opcharts inspector: ${bold(inspector.url)}  (Ctrl-C stops it)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void inspector.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
   });
 
 // A reader that closes the pipe early (`opcharts paths M | head`) is not an error.
