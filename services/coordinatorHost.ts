@@ -89,10 +89,11 @@ export class CoordinatorHost {
    * `AddOperator(op)` (§2.4): builds the operator now — a move captures its origin and
    * `originEpoch` before the bump (§5.1 B4) — and runs admission: precheck, the `epochBumping`
    * reservation, the bump in the store, recheck, `SetInfo`, push. Resolves to the admission result.
+   * A scheduler proposal maps directly: `addOperator(p.kind, p.changefeed, p.dest, p.origin)`.
    */
-  async addOperator(kind: 'add' | 'move', changefeedId: ChangefeedId, dest: NodeId): Promise<AdmissionResult> {
+  async addOperator(kind: 'add' | 'move', changefeedId: ChangefeedId, dest: NodeId, origin?: NodeId): Promise<AdmissionResult> {
     const spec: OperatorSpec =
-      kind === 'add' ? oc.newAddOperator(this.state, changefeedId, dest) : oc.newMoveOperator(this.state, changefeedId, dest);
+      kind === 'add' ? oc.newAddOperator(this.state, changefeedId, dest) : oc.newMoveOperator(this.state, changefeedId, dest, origin);
     try {
       return await admitOperator({
         controller: this.cell.admissionView(spec),

@@ -274,14 +274,16 @@ export function newAddOperator(state: OperatorControllerState, changefeedId: Cha
 }
 
 /**
- * `NewMoveMaintainerOperator(cf, origin, dest)`: origin = the changefeed's bound node, and
- * `originEpoch` = its in-memory epoch **now**, before admission bumps it (§2.2, §5.1 B4).
+ * `NewMoveMaintainerOperator(cf, origin, dest)`: origin defaults to the changefeed's bound node
+ * (`cf.GetNodeID()`, what the balance and drain schedulers pass), and `originEpoch` = its in-memory
+ * epoch **now**, before admission bumps it (§2.2, §5.1 B4).
  */
-export function newMoveOperator(state: OperatorControllerState, changefeedId: ChangefeedId, dest: NodeId): OperatorSpec {
+export function newMoveOperator(state: OperatorControllerState, changefeedId: ChangefeedId, dest: NodeId, origin?: NodeId): OperatorSpec {
   const entry = requireEntry(state, changefeedId);
-  if (!entry.nodeId) throw new InvalidControllerArgumentError('changefeedId', `changefeed ${changefeedId} is not bound to a node, nothing to move`);
+  const from = origin ?? entry.nodeId;
+  if (!from) throw new InvalidControllerArgumentError('changefeedId', `changefeed ${changefeedId} is not bound to a node, nothing to move`);
   if (!dest) throw new InvalidControllerArgumentError('dest', 'expected a non-empty node ID');
-  return { kind: 'move', changefeedId, origin: entry.nodeId, dest, originEpoch: requireInfo(state, changefeedId).epoch };
+  return { kind: 'move', changefeedId, origin: from, dest, originEpoch: requireInfo(state, changefeedId).epoch };
 }
 
 function inputOf(state: OperatorControllerState, spec: OperatorSpec): unknown {
@@ -565,6 +567,40 @@ export function countOperatorsInvolvingNode(state: OperatorControllerState, node
 export function countMoveMaintainerOperatorsFromNodes(state: OperatorControllerState, origins: Iterable<NodeId>): number {
   const set = new Set(origins);
   return [...state.operators.values()].filter((slot) => slot.kind === 'move' && set.has(slot.context.origin)).length;
+}
+
+/**
+ * §2.3.2 step 2 `moveOriginStopTargetLocked(cf)`: the running move's origin and `originEpoch` while
+ * it is in RemoveOrigin or OriginStopped, else undefined (no operator, not a move, or bound).
+ */
+export function moveOriginStopTarget(state: OperatorControllerState, changefeedId: ChangefeedId): { node: NodeId; epoch: Uint64 } | undefined {
+  const slot = state.operators.get(changefeedId);
+  if (slot?.kind !== 'move') return undefined;
+  const t = originStopTarget(slot);
+  return t && { node: t.node, epoch: t.maintainerEpoch };
+}
+
+/**
+ * The controller's part of the schedulers' read-only view (machines/coordinator/schedulers.ts
+ * `SchedulerView`: db, operators, epochBumping, aliveNodes, batchSize), sorted; the host adds the
+ * liveness views, the gate and the session flag.
+ */
+export function schedulerViewOf(state: OperatorControllerState): {
+  db: ChangefeedDb;
+  operators: Array<{ changefeed: ChangefeedId; kind: OperatorKind; origin?: NodeId }>;
+  epochBumping: ChangefeedId[];
+  aliveNodes: NodeId[];
+  batchSize: number;
+} {
+  return {
+    db: state.db,
+    operators: [...state.operators]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([changefeed, slot]) => (slot.kind === 'move' ? { changefeed, kind: slot.kind, origin: slot.context.origin } : { changefeed, kind: slot.kind })),
+    epochBumping: [...state.epochBumping].sort(),
+    aliveNodes: [...state.aliveNodes].sort(),
+    batchSize: state.batchSize,
+  };
 }
 
 /** The kind and machine state of a changefeed's operator, for hosts and tests. */

@@ -363,6 +363,41 @@ describe('§6.2 MoveMaintainerOperator through the controller (cf epoch 1, repli
   });
 });
 
+describe('queries other coordinator parts read', () => {
+  it('§2.3.2 step 2 moveOriginStopTarget: the origin and originEpoch until the move binds its target', () => {
+    let s = replicatingOn(controller(), 'n1');
+    expect(oc.moveOriginStopTarget(s, 'cf')).toBeUndefined();
+    s = oc.pushOperator(s, oc.newMoveOperator(s, 'cf', 'n2')).state;
+    s = oc.setInfo(s, 'cf', 9n).state;
+    expect(oc.moveOriginStopTarget(s, 'cf')).toEqual({ node: 'n1', epoch: 1n });
+    s = oc.updateOperatorStatus(s, 'cf', 'n1', status('Stopped', 1n)).state;
+    expect(oc.moveOriginStopTarget(s, 'cf')).toEqual({ node: 'n1', epoch: 1n });
+    s = oc.poll(s, s.clockMs).state;
+    expect(oc.moveOriginStopTarget(s, 'cf')).toBeUndefined();
+  });
+
+  it('schedulerViewOf: the operators with kinds and move origins, the reservation, membership and batch size, sorted', () => {
+    let s = controller({ cfs: ['b', 'a', 'c'], batchSize: 7 });
+    s = replicatingOn(s, 'n1', 'a');
+    s = oc.pushOperator(s, oc.newMoveOperator(s, 'a', 'n2')).state;
+    s = oc.pushOperator(s, oc.newAddOperator(s, 'b', 'n3')).state;
+    s = oc.reserveBumping(s, 'c').state;
+    const v = oc.schedulerViewOf(s);
+    expect(v).toMatchObject({
+      operators: [{ changefeed: 'a', kind: 'move', origin: 'n1' }, { changefeed: 'b', kind: 'add' }],
+      epochBumping: ['c'],
+      aliveNodes: ['coord', 'n1', 'n2', 'n3'],
+      batchSize: 7,
+    });
+    expect(v.db).toBe(s.db);
+  });
+
+  it('§2.2 NewMoveMaintainerOperator(cf, origin, dest): an explicit origin is kept', () => {
+    const s = replicatingOn(controller(), 'n1');
+    expect(oc.newMoveOperator(s, 'cf', 'n3', 'n2')).toMatchObject({ origin: 'n2', dest: 'n3', originEpoch: 1n });
+  });
+});
+
 describe('§6.3 StopChangefeedOperator through the controller', () => {
   it('§6.3.1 OnNodeRemove: stop(n1, coordinator coord, removed, epoch 10); removing n1 redirects it to coord, not finished', () => {
     let s = oc.stopRemoteMaintainerWithMaintainerEpoch(controller(), 'cf', 'n1', true, 10n).state;
