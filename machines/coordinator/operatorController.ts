@@ -698,7 +698,12 @@ export class OperatorControllerCell {
 // Canonical form (for hashing and printing)
 // ---------------------------------------------------------------------------------------------
 
-/** A plain, key-sorted, JSON-safe rendering of the value (uint64 as decimal strings). */
+/**
+ * A plain, key-sorted, JSON-safe rendering of the value (uint64 as decimal strings), for hashing and
+ * printing. Time is relative: each operator's `dueInMs` is `notifyAtMs − clockMs` (≤ 0: due at the
+ * next poll) and the absolute clock is left out, so two values that differ only by a shift of time
+ * render the same — exact, because `poll` depends only on these differences and its own `nowMs`.
+ */
 export function canonicalController(state: OperatorControllerState): unknown {
   const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString(10) : v);
   const sortedEntries = <V>(m: ReadonlyMap<string, V>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -709,10 +714,9 @@ export function canonicalController(state: OperatorControllerState): unknown {
         aliveNodes: [...state.aliveNodes].sort(),
         db: sortedEntries(state.db),
         infos: sortedEntries(state.infos),
-        operators: sortedEntries(state.operators),
+        operators: sortedEntries(state.operators).map(([cf, { notifyAtMs, ...slot }]) => [cf, { ...slot, dueInMs: notifyAtMs - state.clockMs }]),
         epochBumping: [...state.epochBumping].sort(),
         batchSize: state.batchSize,
-        clockMs: state.clockMs,
       },
       big,
     ),

@@ -699,6 +699,9 @@ describe('the controller value: immutable, canonical, typed errors', () => {
     b = oc.pushOperator(b, oc.newAddOperator(b, 'y', 'n2')).state;
     b = oc.pushOperator(b, oc.newAddOperator(b, 'x', 'n1')).state;
     expect(JSON.stringify(oc.canonicalController(a))).toBe(JSON.stringify(oc.canonicalController(b)));
+    // Time enters only relatively: the same operators polled at 0 and at 10 s render the same.
+    expect(JSON.stringify(oc.canonicalController(oc.poll(a, 0).state))).toBe(JSON.stringify(oc.canonicalController(oc.poll(b, 10_000).state)));
+    expect(JSON.stringify(oc.canonicalController(oc.poll(a, 0).state))).not.toBe(JSON.stringify(oc.canonicalController(a)));
     const big = oc.setInfo(a, 'x', 2n ** 64n - 1n).state;
     expect(JSON.stringify(oc.canonicalController(big))).toContain('"18446744073709551615"');
   });
