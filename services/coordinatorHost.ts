@@ -17,6 +17,16 @@
  *
  * Statuses are typed here; a host parses raw wire messages at the boundary first
  * (`parseEventWith(operatorEventSchemas, raw)` in machines/boundary.ts).
+ *
+ * ```ts
+ * const host = new CoordinatorHost({ selfNode: 'coord', aliveNodes: ['coord', 'n1', 'n2'], store, send: transport.send });
+ * await host.loadChangefeed('cf-1');                 // Absent, with its persisted epoch
+ * await host.addOperator('add', 'cf-1', 'n1');       // bump, then push (§2.4)
+ * setInterval(() => host.poll(Date.now()), 500);     // the §2.0 Execute loop
+ * transport.onStatus((cf, from, s) => host.onStatus(cf, from, s));
+ * membership.onRemoved((n) => host.onNodeRemoved(n));
+ * ```
+ * examples/host-coordinator.ts runs the whole lifecycle (add, move, remove) against a real store.
  */
 import {
   OperatorControllerCell,
