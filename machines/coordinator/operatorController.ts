@@ -194,6 +194,20 @@ export function setInfo(state: OperatorControllerState, changefeedId: Changefeed
   return { state: { ...state, infos: withEntry(state.infos, changefeedId, { ...info, epoch: assertUint64(epoch, 'epoch') }) }, effects: [] };
 }
 
+/**
+ * The in-memory checkpoint (`cf.UpdateStatus`, §2.4.4 step 5): monotonic — a regression is a typed
+ * error here; the heartbeat path decides with `nextCheckpoint` (heartbeat.ts) before calling this.
+ */
+export function setCheckpoint(state: OperatorControllerState, changefeedId: ChangefeedId, checkpointTs: Uint64): ControllerStep {
+  const info = requireInfo(state, changefeedId);
+  assertUint64(checkpointTs, 'checkpointTs');
+  if (checkpointTs < info.checkpointTs) {
+    throw new InvalidControllerArgumentError('checkpointTs', `${checkpointTs} is below the current checkpoint ${info.checkpointTs}`);
+  }
+  if (checkpointTs === info.checkpointTs) return { state, effects: [] };
+  return { state: { ...state, infos: withEntry(state.infos, changefeedId, { ...info, checkpointTs }) }, effects: [] };
+}
+
 /** §2.0 `MoveToSchedulingQueue` (resume, warning restart): out of Stopped, Absent. */
 export function moveToSchedulingQueue(state: OperatorControllerState, changefeedId: ChangefeedId, overwriteCheckpoint: boolean): ControllerStep {
   return { state: { ...state, db: dbMoveToSchedulingQueue(state.db, changefeedId, overwriteCheckpoint) }, effects: [] };

@@ -735,3 +735,56 @@ describe('the controller value: immutable, canonical, typed errors', () => {
     expect(oc.isBumping(s, 'cf')).toBe(false);
   });
 });
+
+describe('§2.4.4 heartbeat statuses through the host: the operator first, then the coordinator filter', () => {
+  const hb = (changefeedId: string, state: MaintainerState, maintainerEpoch: bigint, checkpointTs: bigint, hasErrors = false) => ({
+    changefeedId, state, maintainerEpoch, checkpointTs, bootstrapDone: true, hasErrors,
+  });
+  async function replicating() {
+    const store = new MemoryEpochStore();
+    const { host, out } = await hostWith(store);
+    await host.addOperator('add', 'cf', 'n1');
+    host.poll(0);
+    host.onStatus('cf', 'n1', status('Working', 1000n));
+    host.poll(500);
+    out.length = 0;
+    return { host, out };
+  }
+
+  it('§2.4.4 step 1: a status the filter drops as stale still reaches the operator (a move sees its origin stop)', async () => {
+    const { host } = await replicating();
+    await host.addOperator('move', 'cf', 'n2'); // bumps to 1001; the origin owns 1000
+    const [verdict] = host.onHeartbeat('n1', [hb('cf', 'Stopped', 1000n, 150n)]);
+    expect(verdict).toEqual({ kind: 'stale' });
+    expect(oc.operatorOf(host.state, 'cf')?.value).toBe('OriginStopped');
+    expect(host.state.infos.get('cf')?.checkpointTs).toBe(100n);
+  });
+
+  it('§2.4.4 step 2: an unknown changefeed reporting Working without an operator gets a cascade remove with the status epoch; with an operator, nothing', async () => {
+    const { host, out } = await replicating();
+    expect(host.onHeartbeat('n2', [hb('ghost', 'Working', 77n, 0n)])).toEqual([{ kind: 'removeUnknown', to: 'n2', maintainerEpoch: 77n }]);
+    expect(out).toEqual([{ type: 'RemoveMaintainerRequest', to: 'n2', changefeedId: 'ghost', cascade: true, removed: true, maintainerEpoch: 77n }]);
+    host.stopRemoteMaintainer('ghost', 'n2', true, 77n);
+    out.length = 0;
+    expect(host.onHeartbeat('n2', [hb('ghost', 'Working', 77n, 0n)])).toEqual([{ kind: 'ignore', step: 2 }]);
+    expect(out).toEqual([]);
+  });
+
+  it('§2.4.4 steps 3–5: not from the bound node → ignored; matching → the checkpoint advances, never regresses (clamped with errors)', async () => {
+    const { host } = await replicating();
+    expect(host.onHeartbeat('n2', [hb('cf', 'Working', 1000n, 500n)])).toEqual([{ kind: 'ignore', step: 3 }]);
+    expect(host.state.infos.get('cf')?.checkpointTs).toBe(100n);
+    expect(host.onHeartbeat('n1', [hb('cf', 'Working', 1000n, 500n)])).toEqual([{ kind: 'apply' }]);
+    expect(host.state.infos.get('cf')?.checkpointTs).toBe(500n);
+    host.onHeartbeat('n1', [hb('cf', 'Working', 1000n, 400n), hb('cf', 'Working', 1000n, 300n, true)]);
+    expect(host.state.infos.get('cf')?.checkpointTs).toBe(500n);
+    // The next add carries the advanced checkpoint (§2.1 Schedule).
+    host.onNodeRemoved('n1');
+    await host.addOperator('add', 'cf', 'n2');
+    const msgs: OutgoingMessage[] = [];
+    const probe = oc.poll(host.state, 10_000);
+    msgs.push(...(probe.effects.filter((e) => e.type === 'AddMaintainerRequest') as OutgoingMessage[]));
+    expect(msgs).toMatchObject([{ to: 'n2', checkpointTs: 500n }]);
+  });
+});
+
