@@ -722,7 +722,9 @@ describe('the controller value: immutable, canonical, typed errors', () => {
     expect(() => oc.setInfo(s, 'cf', 2n ** 64n)).toThrow(EpochRangeError);
     expect(() => oc.newMoveOperator(s, 'cf', 'n2')).toThrow(oc.InvalidControllerArgumentError);
     expect(() => oc.createOperatorController({ selfNode: 'c', aliveNodes: [], batchSize: 0 })).toThrow(oc.InvalidControllerArgumentError);
-    expect(s.infos.get('cf')?.epoch).toBe(1n);
+    expect(() => oc.setCheckpoint(s, 'cf', 99n)).toThrow(oc.InvalidControllerArgumentError); // below 100: the checkpoint never regresses
+    expect(oc.setCheckpoint(s, 'cf', 101n).state.infos.get('cf')?.checkpointTs).toBe(101n);
+    expect(s.infos.get('cf')).toEqual({ epoch: 1n, checkpointTs: 100n });
   });
 
   it('§2.4 reservation hooks: reserve and release are visible to isBumping; a stop ignores them (§2.3.2)', () => {
