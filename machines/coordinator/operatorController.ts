@@ -39,6 +39,20 @@
  *   canonical; a checker models "replaced" with its own flag.
  * - A `db.*` intent for a changefeed no longer in the DB is skipped (TiCDC's DB calls on a
  *   dropped changefeed pointer have no effect on scheduling); it is still reported.
+ * - Membership is held in the value (`aliveNodes`), changed by {@link addNode} / {@link onNodeRemoved};
+ *   the source asks the node manager at push time.
+ * - `StopChangefeed` on a changefeed missing from the DB is accepted (the source allows it: epoch
+ *   0 or the given one, sent to the coordinator's node); every other call on an unknown changefeed
+ *   or node is a typed error.
+ *
+ * Functions: createOperatorController, addNode, addChangefeed, setInfo, setCheckpoint,
+ * moveToSchedulingQueue; newAddOperator, newMoveOperator, pushOperator; poll;
+ * updateOperatorStatus, onNodeRemoved, onTaskRemoved; stopChangefeed,
+ * stopChangefeedWithMaintainerEpoch, stopRemoteMaintainerWithMaintainerEpoch; queries hasOperator,
+ * operatorCount, countOperatorsInvolvingNode, countMoveMaintainerOperatorsFromNodes,
+ * moveOriginStopTarget, operatorOf, schedulerViewOf; reserveBumping, releaseBumping, isBumping;
+ * canonicalController. machines/coordinator/index.ts exports them as the `operatorController`
+ * namespace.
  */
 import { initialTransition, transition, type AnyStateMachine, type AnyMachineSnapshot } from 'xstate';
 import { OpchartsError } from '../errors.js';
