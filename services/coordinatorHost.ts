@@ -17,6 +17,16 @@
  *
  * Statuses are typed here; a host parses raw wire messages at the boundary first
  * (`parseEventWith(operatorEventSchemas, raw)` in machines/boundary.ts).
+ *
+ * ```ts
+ * const host = new CoordinatorHost({ selfNode: 'coord', aliveNodes: ['coord', 'n1', 'n2'], store, send: transport.send });
+ * await host.loadChangefeed('cf-1');                 // Absent, with its persisted epoch
+ * await host.addOperator('add', 'cf-1', 'n1');       // bump, then push (§2.4)
+ * setInterval(() => host.poll(Date.now()), 500);     // the §2.0 Execute loop
+ * transport.onStatus((cf, from, s) => host.onStatus(cf, from, s));
+ * membership.onRemoved((n) => host.onNodeRemoved(n));
+ * ```
+ * examples/host-coordinator.ts runs the whole lifecycle (add, move, remove) against a real store.
  */
 import {
   OperatorControllerCell,
@@ -27,11 +37,25 @@ import {
   type OperatorControllerState,
   type OperatorSpec,
 } from '../machines/coordinator/index.js';
+import { classifyMaintainerStatus, nextCheckpoint, type StatusVerdict } from '../machines/coordinator/heartbeat.js';
 import type { ChangefeedId, Effect, Intent, NodeId, OutgoingMessage } from '../machines/protocol.js';
 import type { Uint64 } from '../machines/epoch.js';
 import type { EpochStore } from '../adapters/types.js';
 import { admitOperator, type AdmissionResult } from './admission.js';
 import type { EpochClock } from './epochClock.js';
+
+/** One `MaintainerStatus` of a heartbeat (§1.1), typed (parse raw input at the boundary first). */
+export interface HeartbeatStatus extends MaintainerStatusReport {
+  readonly changefeedId: ChangefeedId;
+  readonly checkpointTs: Uint64;
+  /** The status carries errors (step 5 clamps a regressing checkpoint instead of ignoring it). */
+  readonly hasErrors?: boolean;
+}
+
+/** §2.4.4 step 2: `RemoveMaintainer(from, cascade=true, removed=true, epoch=s.epoch)`. */
+function removeUnknown(to: NodeId, changefeedId: ChangefeedId, maintainerEpoch: Uint64): OutgoingMessage {
+  return { type: 'RemoveMaintainerRequest', to, changefeedId, cascade: true, removed: true, maintainerEpoch };
+}
 
 export interface CoordinatorHostOptions {
   /** The coordinator's own node (the stop fallback, §2.3.2 step 5). */
@@ -89,10 +113,11 @@ export class CoordinatorHost {
    * `AddOperator(op)` (§2.4): builds the operator now — a move captures its origin and
    * `originEpoch` before the bump (§5.1 B4) — and runs admission: precheck, the `epochBumping`
    * reservation, the bump in the store, recheck, `SetInfo`, push. Resolves to the admission result.
+   * A scheduler proposal maps directly: `addOperator(p.kind, p.changefeed, p.dest, p.origin)`.
    */
-  async addOperator(kind: 'add' | 'move', changefeedId: ChangefeedId, dest: NodeId): Promise<AdmissionResult> {
+  async addOperator(kind: 'add' | 'move', changefeedId: ChangefeedId, dest: NodeId, origin?: NodeId): Promise<AdmissionResult> {
     const spec: OperatorSpec =
-      kind === 'add' ? oc.newAddOperator(this.state, changefeedId, dest) : oc.newMoveOperator(this.state, changefeedId, dest);
+      kind === 'add' ? oc.newAddOperator(this.state, changefeedId, dest) : oc.newMoveOperator(this.state, changefeedId, dest, origin);
     try {
       return await admitOperator({
         controller: this.cell.admissionView(spec),
@@ -142,6 +167,41 @@ export class CoordinatorHost {
   onStatus(changefeedId: ChangefeedId, from: NodeId, status: MaintainerStatusReport): void {
     this.cell.apply((s) => oc.updateOperatorStatus(s, changefeedId, from, status));
     this.flush();
+  }
+
+  /**
+   * An admitted `MaintainerHeartbeat` from `from` (§2.4.4): for each status in order, (1) the
+   * operator sees it first, stale or not; then the coordinator's filter (`classifyMaintainerStatus`,
+   * heartbeat.ts): (2) an unknown changefeed reporting Working without an operator gets a cascade
+   * remove with the status's own epoch (resent on every heartbeat); (3) a status not from the bound
+   * node, and (4) one with a mismatching epoch, are dropped; (5) the checkpoint advances
+   * monotonically (`nextCheckpoint`). Returns each status's verdict. Whether the heartbeat is
+   * admitted at all (coordinator initialized, node bootstrapped: `heartbeatAdmitted`) and the state
+   * changes of step 5 (Warning, Failed, Finished) are the caller's.
+   */
+  onHeartbeat(from: NodeId, statuses: readonly HeartbeatStatus[]): StatusVerdict[] {
+    const verdicts: StatusVerdict[] = [];
+    for (const s of statuses) {
+      this.cell.apply((st) => oc.updateOperatorStatus(st, s.changefeedId, from, s));
+      const entry = this.state.db.get(s.changefeedId);
+      const info = this.state.infos.get(s.changefeedId);
+      const verdict = classifyMaintainerStatus({
+        from,
+        state: s.state,
+        maintainerEpoch: s.maintainerEpoch,
+        changefeed: entry && info ? { nodeId: entry.nodeId, epoch: info.epoch } : undefined,
+        hasOperator: oc.hasOperator(this.state, s.changefeedId),
+      });
+      if (verdict.kind === 'removeUnknown') {
+        this.cell.apply((st) => ({ state: st, effects: [removeUnknown(verdict.to, s.changefeedId, verdict.maintainerEpoch)] }));
+      } else if (verdict.kind === 'apply' && info) {
+        const next = nextCheckpoint(info.checkpointTs, s.checkpointTs, s.hasErrors ?? false);
+        if (next.applied) this.cell.apply((st) => oc.setCheckpoint(st, s.changefeedId, next.checkpointTs));
+      }
+      verdicts.push(verdict);
+      this.flush();
+    }
+    return verdicts;
   }
 
   /** Node `node` left membership (§2.0 `OnNodeRemoved`). */

@@ -39,6 +39,20 @@
  *   canonical; a checker models "replaced" with its own flag.
  * - A `db.*` intent for a changefeed no longer in the DB is skipped (TiCDC's DB calls on a
  *   dropped changefeed pointer have no effect on scheduling); it is still reported.
+ * - Membership is held in the value (`aliveNodes`), changed by {@link addNode} / {@link onNodeRemoved};
+ *   the source asks the node manager at push time.
+ * - `StopChangefeed` on a changefeed missing from the DB is accepted (the source allows it: epoch
+ *   0 or the given one, sent to the coordinator's node); every other call on an unknown changefeed
+ *   or node is a typed error.
+ *
+ * Functions: createOperatorController, addNode, addChangefeed, setInfo, setCheckpoint,
+ * moveToSchedulingQueue; newAddOperator, newMoveOperator, pushOperator; poll;
+ * updateOperatorStatus, onNodeRemoved, onTaskRemoved; stopChangefeed,
+ * stopChangefeedWithMaintainerEpoch, stopRemoteMaintainerWithMaintainerEpoch; queries hasOperator,
+ * operatorCount, countOperatorsInvolvingNode, countMoveMaintainerOperatorsFromNodes,
+ * moveOriginStopTarget, operatorOf, schedulerViewOf; reserveBumping, releaseBumping, isBumping;
+ * canonicalController. machines/coordinator/index.ts exports them as the `operatorController`
+ * namespace.
  */
 import { initialTransition, transition, type AnyStateMachine, type AnyMachineSnapshot } from 'xstate';
 import { OpchartsError } from '../errors.js';
@@ -194,6 +208,20 @@ export function setInfo(state: OperatorControllerState, changefeedId: Changefeed
   return { state: { ...state, infos: withEntry(state.infos, changefeedId, { ...info, epoch: assertUint64(epoch, 'epoch') }) }, effects: [] };
 }
 
+/**
+ * The in-memory checkpoint (`cf.UpdateStatus`, §2.4.4 step 5): monotonic — a regression is a typed
+ * error here; the heartbeat path decides with `nextCheckpoint` (heartbeat.ts) before calling this.
+ */
+export function setCheckpoint(state: OperatorControllerState, changefeedId: ChangefeedId, checkpointTs: Uint64): ControllerStep {
+  const info = requireInfo(state, changefeedId);
+  assertUint64(checkpointTs, 'checkpointTs');
+  if (checkpointTs < info.checkpointTs) {
+    throw new InvalidControllerArgumentError('checkpointTs', `${checkpointTs} is below the current checkpoint ${info.checkpointTs}`);
+  }
+  if (checkpointTs === info.checkpointTs) return { state, effects: [] };
+  return { state: { ...state, infos: withEntry(state.infos, changefeedId, { ...info, checkpointTs }) }, effects: [] };
+}
+
 /** §2.0 `MoveToSchedulingQueue` (resume, warning restart): out of Stopped, Absent. */
 export function moveToSchedulingQueue(state: OperatorControllerState, changefeedId: ChangefeedId, overwriteCheckpoint: boolean): ControllerStep {
   return { state: { ...state, db: dbMoveToSchedulingQueue(state.db, changefeedId, overwriteCheckpoint) }, effects: [] };
@@ -274,14 +302,16 @@ export function newAddOperator(state: OperatorControllerState, changefeedId: Cha
 }
 
 /**
- * `NewMoveMaintainerOperator(cf, origin, dest)`: origin = the changefeed's bound node, and
- * `originEpoch` = its in-memory epoch **now**, before admission bumps it (§2.2, §5.1 B4).
+ * `NewMoveMaintainerOperator(cf, origin, dest)`: origin defaults to the changefeed's bound node
+ * (`cf.GetNodeID()`, what the balance and drain schedulers pass), and `originEpoch` = its in-memory
+ * epoch **now**, before admission bumps it (§2.2, §5.1 B4).
  */
-export function newMoveOperator(state: OperatorControllerState, changefeedId: ChangefeedId, dest: NodeId): OperatorSpec {
+export function newMoveOperator(state: OperatorControllerState, changefeedId: ChangefeedId, dest: NodeId, origin?: NodeId): OperatorSpec {
   const entry = requireEntry(state, changefeedId);
-  if (!entry.nodeId) throw new InvalidControllerArgumentError('changefeedId', `changefeed ${changefeedId} is not bound to a node, nothing to move`);
+  const from = origin ?? entry.nodeId;
+  if (!from) throw new InvalidControllerArgumentError('changefeedId', `changefeed ${changefeedId} is not bound to a node, nothing to move`);
   if (!dest) throw new InvalidControllerArgumentError('dest', 'expected a non-empty node ID');
-  return { kind: 'move', changefeedId, origin: entry.nodeId, dest, originEpoch: requireInfo(state, changefeedId).epoch };
+  return { kind: 'move', changefeedId, origin: from, dest, originEpoch: requireInfo(state, changefeedId).epoch };
 }
 
 function inputOf(state: OperatorControllerState, spec: OperatorSpec): unknown {
@@ -567,6 +597,40 @@ export function countMoveMaintainerOperatorsFromNodes(state: OperatorControllerS
   return [...state.operators.values()].filter((slot) => slot.kind === 'move' && set.has(slot.context.origin)).length;
 }
 
+/**
+ * §2.3.2 step 2 `moveOriginStopTargetLocked(cf)`: the running move's origin and `originEpoch` while
+ * it is in RemoveOrigin or OriginStopped, else undefined (no operator, not a move, or bound).
+ */
+export function moveOriginStopTarget(state: OperatorControllerState, changefeedId: ChangefeedId): { node: NodeId; epoch: Uint64 } | undefined {
+  const slot = state.operators.get(changefeedId);
+  if (slot?.kind !== 'move') return undefined;
+  const t = originStopTarget(slot);
+  return t && { node: t.node, epoch: t.maintainerEpoch };
+}
+
+/**
+ * The controller's part of the schedulers' read-only view (machines/coordinator/schedulers.ts
+ * `SchedulerView`: db, operators, epochBumping, aliveNodes, batchSize), sorted; the host adds the
+ * liveness views, the gate and the session flag.
+ */
+export function schedulerViewOf(state: OperatorControllerState): {
+  db: ChangefeedDb;
+  operators: Array<{ changefeed: ChangefeedId; kind: OperatorKind; origin?: NodeId }>;
+  epochBumping: ChangefeedId[];
+  aliveNodes: NodeId[];
+  batchSize: number;
+} {
+  return {
+    db: state.db,
+    operators: [...state.operators]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([changefeed, slot]) => (slot.kind === 'move' ? { changefeed, kind: slot.kind, origin: slot.context.origin } : { changefeed, kind: slot.kind })),
+    epochBumping: [...state.epochBumping].sort(),
+    aliveNodes: [...state.aliveNodes].sort(),
+    batchSize: state.batchSize,
+  };
+}
+
 /** The kind and machine state of a changefeed's operator, for hosts and tests. */
 export function operatorOf(state: OperatorControllerState, changefeedId: ChangefeedId): OperatorSlot | undefined {
   return state.operators.get(changefeedId);
@@ -662,7 +726,12 @@ export class OperatorControllerCell {
 // Canonical form (for hashing and printing)
 // ---------------------------------------------------------------------------------------------
 
-/** A plain, key-sorted, JSON-safe rendering of the value (uint64 as decimal strings). */
+/**
+ * A plain, key-sorted, JSON-safe rendering of the value (uint64 as decimal strings), for hashing and
+ * printing. Time is relative: each operator's `dueInMs` is `notifyAtMs − clockMs` (≤ 0: due at the
+ * next poll) and the absolute clock is left out, so two values that differ only by a shift of time
+ * render the same — exact, because `poll` depends only on these differences and its own `nowMs`.
+ */
 export function canonicalController(state: OperatorControllerState): unknown {
   const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString(10) : v);
   const sortedEntries = <V>(m: ReadonlyMap<string, V>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -673,10 +742,9 @@ export function canonicalController(state: OperatorControllerState): unknown {
         aliveNodes: [...state.aliveNodes].sort(),
         db: sortedEntries(state.db),
         infos: sortedEntries(state.infos),
-        operators: sortedEntries(state.operators),
+        operators: sortedEntries(state.operators).map(([cf, { notifyAtMs, ...slot }]) => [cf, { ...slot, dueInMs: notifyAtMs - state.clockMs }]),
         epochBumping: [...state.epochBumping].sort(),
         batchSize: state.batchSize,
-        clockMs: state.clockMs,
       },
       big,
     ),

@@ -363,6 +363,41 @@ describe('§6.2 MoveMaintainerOperator through the controller (cf epoch 1, repli
   });
 });
 
+describe('queries other coordinator parts read', () => {
+  it('§2.3.2 step 2 moveOriginStopTarget: the origin and originEpoch until the move binds its target', () => {
+    let s = replicatingOn(controller(), 'n1');
+    expect(oc.moveOriginStopTarget(s, 'cf')).toBeUndefined();
+    s = oc.pushOperator(s, oc.newMoveOperator(s, 'cf', 'n2')).state;
+    s = oc.setInfo(s, 'cf', 9n).state;
+    expect(oc.moveOriginStopTarget(s, 'cf')).toEqual({ node: 'n1', epoch: 1n });
+    s = oc.updateOperatorStatus(s, 'cf', 'n1', status('Stopped', 1n)).state;
+    expect(oc.moveOriginStopTarget(s, 'cf')).toEqual({ node: 'n1', epoch: 1n });
+    s = oc.poll(s, s.clockMs).state;
+    expect(oc.moveOriginStopTarget(s, 'cf')).toBeUndefined();
+  });
+
+  it('schedulerViewOf: the operators with kinds and move origins, the reservation, membership and batch size, sorted', () => {
+    let s = controller({ cfs: ['b', 'a', 'c'], batchSize: 7 });
+    s = replicatingOn(s, 'n1', 'a');
+    s = oc.pushOperator(s, oc.newMoveOperator(s, 'a', 'n2')).state;
+    s = oc.pushOperator(s, oc.newAddOperator(s, 'b', 'n3')).state;
+    s = oc.reserveBumping(s, 'c').state;
+    const v = oc.schedulerViewOf(s);
+    expect(v).toMatchObject({
+      operators: [{ changefeed: 'a', kind: 'move', origin: 'n1' }, { changefeed: 'b', kind: 'add' }],
+      epochBumping: ['c'],
+      aliveNodes: ['coord', 'n1', 'n2', 'n3'],
+      batchSize: 7,
+    });
+    expect(v.db).toBe(s.db);
+  });
+
+  it('§2.2 NewMoveMaintainerOperator(cf, origin, dest): an explicit origin is kept', () => {
+    const s = replicatingOn(controller(), 'n1');
+    expect(oc.newMoveOperator(s, 'cf', 'n3', 'n2')).toMatchObject({ origin: 'n2', dest: 'n3', originEpoch: 1n });
+  });
+});
+
 describe('§6.3 StopChangefeedOperator through the controller', () => {
   it('§6.3.1 OnNodeRemove: stop(n1, coordinator coord, removed, epoch 10); removing n1 redirects it to coord, not finished', () => {
     let s = oc.stopRemoteMaintainerWithMaintainerEpoch(controller(), 'cf', 'n1', true, 10n).state;
@@ -664,6 +699,9 @@ describe('the controller value: immutable, canonical, typed errors', () => {
     b = oc.pushOperator(b, oc.newAddOperator(b, 'y', 'n2')).state;
     b = oc.pushOperator(b, oc.newAddOperator(b, 'x', 'n1')).state;
     expect(JSON.stringify(oc.canonicalController(a))).toBe(JSON.stringify(oc.canonicalController(b)));
+    // Time enters only relatively: the same operators polled at 0 and at 10 s render the same.
+    expect(JSON.stringify(oc.canonicalController(oc.poll(a, 0).state))).toBe(JSON.stringify(oc.canonicalController(oc.poll(b, 10_000).state)));
+    expect(JSON.stringify(oc.canonicalController(oc.poll(a, 0).state))).not.toBe(JSON.stringify(oc.canonicalController(a)));
     const big = oc.setInfo(a, 'x', 2n ** 64n - 1n).state;
     expect(JSON.stringify(oc.canonicalController(big))).toContain('"18446744073709551615"');
   });
@@ -684,7 +722,9 @@ describe('the controller value: immutable, canonical, typed errors', () => {
     expect(() => oc.setInfo(s, 'cf', 2n ** 64n)).toThrow(EpochRangeError);
     expect(() => oc.newMoveOperator(s, 'cf', 'n2')).toThrow(oc.InvalidControllerArgumentError);
     expect(() => oc.createOperatorController({ selfNode: 'c', aliveNodes: [], batchSize: 0 })).toThrow(oc.InvalidControllerArgumentError);
-    expect(s.infos.get('cf')?.epoch).toBe(1n);
+    expect(() => oc.setCheckpoint(s, 'cf', 99n)).toThrow(oc.InvalidControllerArgumentError); // below 100: the checkpoint never regresses
+    expect(oc.setCheckpoint(s, 'cf', 101n).state.infos.get('cf')?.checkpointTs).toBe(101n);
+    expect(s.infos.get('cf')).toEqual({ epoch: 1n, checkpointTs: 100n });
   });
 
   it('§2.4 reservation hooks: reserve and release are visible to isBumping; a stop ignores them (§2.3.2)', () => {
@@ -697,3 +737,56 @@ describe('the controller value: immutable, canonical, typed errors', () => {
     expect(oc.isBumping(s, 'cf')).toBe(false);
   });
 });
+
+describe('§2.4.4 heartbeat statuses through the host: the operator first, then the coordinator filter', () => {
+  const hb = (changefeedId: string, state: MaintainerState, maintainerEpoch: bigint, checkpointTs: bigint, hasErrors = false) => ({
+    changefeedId, state, maintainerEpoch, checkpointTs, bootstrapDone: true, hasErrors,
+  });
+  async function replicating() {
+    const store = new MemoryEpochStore();
+    const { host, out } = await hostWith(store);
+    await host.addOperator('add', 'cf', 'n1');
+    host.poll(0);
+    host.onStatus('cf', 'n1', status('Working', 1000n));
+    host.poll(500);
+    out.length = 0;
+    return { host, out };
+  }
+
+  it('§2.4.4 step 1: a status the filter drops as stale still reaches the operator (a move sees its origin stop)', async () => {
+    const { host } = await replicating();
+    await host.addOperator('move', 'cf', 'n2'); // bumps to 1001; the origin owns 1000
+    const [verdict] = host.onHeartbeat('n1', [hb('cf', 'Stopped', 1000n, 150n)]);
+    expect(verdict).toEqual({ kind: 'stale' });
+    expect(oc.operatorOf(host.state, 'cf')?.value).toBe('OriginStopped');
+    expect(host.state.infos.get('cf')?.checkpointTs).toBe(100n);
+  });
+
+  it('§2.4.4 step 2: an unknown changefeed reporting Working without an operator gets a cascade remove with the status epoch; with an operator, nothing', async () => {
+    const { host, out } = await replicating();
+    expect(host.onHeartbeat('n2', [hb('ghost', 'Working', 77n, 0n)])).toEqual([{ kind: 'removeUnknown', to: 'n2', maintainerEpoch: 77n }]);
+    expect(out).toEqual([{ type: 'RemoveMaintainerRequest', to: 'n2', changefeedId: 'ghost', cascade: true, removed: true, maintainerEpoch: 77n }]);
+    host.stopRemoteMaintainer('ghost', 'n2', true, 77n);
+    out.length = 0;
+    expect(host.onHeartbeat('n2', [hb('ghost', 'Working', 77n, 0n)])).toEqual([{ kind: 'ignore', step: 2 }]);
+    expect(out).toEqual([]);
+  });
+
+  it('§2.4.4 steps 3–5: not from the bound node → ignored; matching → the checkpoint advances, never regresses (clamped with errors)', async () => {
+    const { host } = await replicating();
+    expect(host.onHeartbeat('n2', [hb('cf', 'Working', 1000n, 500n)])).toEqual([{ kind: 'ignore', step: 3 }]);
+    expect(host.state.infos.get('cf')?.checkpointTs).toBe(100n);
+    expect(host.onHeartbeat('n1', [hb('cf', 'Working', 1000n, 500n)])).toEqual([{ kind: 'apply' }]);
+    expect(host.state.infos.get('cf')?.checkpointTs).toBe(500n);
+    host.onHeartbeat('n1', [hb('cf', 'Working', 1000n, 400n), hb('cf', 'Working', 1000n, 300n, true)]);
+    expect(host.state.infos.get('cf')?.checkpointTs).toBe(500n);
+    // The next add carries the advanced checkpoint (§2.1 Schedule).
+    host.onNodeRemoved('n1');
+    await host.addOperator('add', 'cf', 'n2');
+    const msgs: OutgoingMessage[] = [];
+    const probe = oc.poll(host.state, 10_000);
+    msgs.push(...(probe.effects.filter((e) => e.type === 'AddMaintainerRequest') as OutgoingMessage[]));
+    expect(msgs).toMatchObject([{ to: 'n2', checkpointTs: 500n }]);
+  });
+});
+
