@@ -147,7 +147,7 @@ async function diagrams(opts: { out: string; render: boolean; check: boolean }):
 }
 
 /** The configuration `npm start` checks: finishes in well under two minutes on a 2-core machine. */
-const DEFAULT_CHECK_CONFIG = 'reference';
+const DEFAULT_CHECK_CONFIG = 'coordinator';
 
 /** Input errors of `check` (a bad config file, invariant module or variant): usage errors, exit 2, with their typed code. */
 const CHECK_INPUT_ERRORS = [CheckConfigError, InvariantModuleError, VariantError];
