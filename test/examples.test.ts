@@ -20,6 +20,20 @@ describe('examples', () => {
     ]);
   });
 
+  it('host-drain.ts drives the drain session, the drain workflow and the liveness views from a host: DrainNode answers 1 until n1 is Stopping and observed, then 0 (§2.5, I17, I18)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'host-drain.ts')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      '  → n1: SetNodeLiveness Draining at node epoch 7: applied; n1 is Draining',
+      'DrainNode(n1) = 1  [row 8]',
+      '  → n1: SetNodeLiveness Stopping at node epoch 7: applied; n1 is Stopping',
+      'DrainNode(n1) = 0  [row 8]',
+      'n1 drain target on the node: n1 at epoch set',
+      'DrainNode(n2) = 1  [row 4]',
+      'DrainNode(n1) = 0  [row 1]',
+      'session: {"session":"Clearing","tombstone":"Completed"}',
+    ]);
+  });
   it('host-coordinator.ts drives the operator controller with admission over a memory EpochStore: add, move, remove (§2.0–§2.4), exits 0', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'host-coordinator.ts')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
