@@ -37,6 +37,7 @@ describe('opcharts check', () => {
   it('the small preset finishes with every built-in invariant checked, exit 0, and --json parses', () => {
     const r = cli('check', '--config', 'small', '--json', '--report', join(dir, 'small'));
     expect(r.code).toBe(0);
+    expect(r.err).toBe(''); // no progress bar when stderr is not a TTY
     const s = JSON.parse(r.out);
     expect(s).toMatchObject({ stopReason: 'complete', mode: 'hash-compaction', mayMissStates: true, violations: [], variant: null });
     expect(s.invariantsChecked).toEqual(builtInInvariants.map((i) => i.name));
