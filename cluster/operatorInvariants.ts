@@ -1,12 +1,15 @@
 /**
- * Safety invariants of spec §4 on the coordinator's operator side and the store: I1, I2, I4 and
- * I23, over the world with a composed coordinator. Monitors apart from the model, as P keeps them:
+ * Safety invariants of spec §4 on the coordinator's operator side and the store: I1, I2, I4, I20
+ * and I23, over the world with a composed coordinator. Monitors apart from the model, as P keeps them:
  * each recomputes what it needs from the world (the persisted records, the controller's value, the
  * messages a step put in flight), never from an operator's own guards.
  */
 import type { Invariant } from '../explorer/types.js';
 import type { Action, World } from './world.js';
 import { sentBy } from './drainInvariants.js';
+import { sessionContext, viewOf } from './coordinator.js';
+import { isSchedulableDest, isSchedulingFrozen } from '../machines/coordinator/gates.js';
+import type { LivenessViewContext } from '../machines/livenessView.js';
 
 export type ClusterInvariant = Invariant<World, Action>;
 
@@ -87,4 +90,44 @@ export const I23: ClusterInvariant = {
   },
 };
 
-export const operatorInvariants: ClusterInvariant[] = [I1, I2, I4, I23];
+/**
+ * I20: every new add or move destination was a safe destination when it was chosen
+ * (`IsSchedulableDest`, §2.5.2, judged on the coordinator before the step): viewed Alive, no
+ * scheduling freeze, not pending a clear, and under a target gate not the target and acknowledged
+ * at its current node epoch. Operators pushed by bootstrap (stops) are not destinations.
+ */
+export const I20: ClusterInvariant = {
+  name: 'I20 safe destinations',
+  doc: 'every new Add or Move destination satisfied IsSchedulableDest (§2.5.2) when it was chosen',
+  check(w, step) {
+    const before = step?.prev.coordinator;
+    const after = w.coordinator;
+    if (!step || !before?.controller || !after?.controller || before.version !== after.version) return true;
+    const sc = sessionContext(before);
+    const frozen = isSchedulingFrozen(sc.session !== null, before.members.map((n) => viewOf(before, n)));
+    // The destinations chosen in this step: admissions begun now (the operator is pushed later,
+    // when the bump lands), and adds or moves pushed now without a pending admission.
+    const chosen: Array<{ cf: string; kind: string; dest: string }> = [];
+    for (const [cf, a] of Object.entries(after.admissions)) {
+      if (!before.admissions[cf] && a.spec.kind !== 'stop') chosen.push({ cf, kind: a.spec.kind, dest: a.spec.dest });
+    }
+    for (const [cf, slot] of after.controller.operators) {
+      if (slot.kind === 'stop' || before.admissions[cf] || after.admissions[cf] || before.controller.operators.has(cf)) continue;
+      // A move whose destination already fell back to its origin (the destination left before the
+      // push, §2.0 checkAffectedNodes) has no new destination to judge.
+      const dest = slot.kind === 'add' ? slot.context.dest : slot.context.target;
+      if (slot.kind === 'move' && dest === slot.context.origin) continue;
+      chosen.push({ cf, kind: slot.kind, dest });
+    }
+    for (const { cf, kind, dest } of chosen) {
+      const v = before.views[dest]?.context as LivenessViewContext | undefined;
+      const view = { state: viewOf(before, dest), observed: v?.observed ?? false, nodeEpoch: v?.nodeEpoch ?? 0n };
+      if (!before.members.includes(dest) || !isSchedulableDest(frozen, sc.gate, dest, view)) {
+        return `a new ${kind} of ${cf} to ${dest}, which was not a safe destination (view ${view.state}${frozen ? ', scheduling frozen' : ''}${sc.gate ? `, gate ${sc.gate.kind} ${sc.gate.target}` : ''})`;
+      }
+    }
+    return true;
+  },
+};
+
+export const operatorInvariants: ClusterInvariant[] = [I1, I2, I4, I20, I23];

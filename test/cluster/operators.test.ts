@@ -12,7 +12,8 @@ import { TableStepper } from '../../cluster/stepper.js';
 import { initialWorld, type ClusterConfig, type World } from '../../cluster/world.js';
 import { nodeInvariants } from '../../cluster/invariants.js';
 import { drainInvariants } from '../../cluster/drainInvariants.js';
-import { I1, I2, operatorInvariants } from '../../cluster/operatorInvariants.js';
+import { I1, I2, I20, operatorInvariants } from '../../cluster/operatorInvariants.js';
+import { passTime } from '../../cluster/coordinator.js';
 import type { MaintainerRegistryContext } from '../../machines/maintainerRegistry.js';
 
 const base: ClusterConfig = {
@@ -92,5 +93,30 @@ describe('exhaustive checks of the composed coordinator', () => {
     const forged: World = { ...ahead, coordinator: { ...ahead.coordinator!, controller: { ...ctl, infos: new Map([['cf', { epoch: 5n, checkpointTs: 1n }]]) } } };
     expect(I2.check(ahead)).toBe(true);
     expect(I2.check(forged)).toMatch(/in memory at epoch 5, persisted at 1/);
+  });
+});
+
+describe('I20 safe destinations (§2.5.2)', () => {
+  it('holds on every step of the composed coordinator, and names the node when an add goes to a node viewed Unknown', () => {
+    const stepper = new TableStepper();
+    const config = { ...base, time: true };
+    // Every step, with views that may expire while a bump is in flight (time passes): I20 holds.
+    const all = explore(clusterModel(stepper, config, initialWorld(stepper, config)), { invariants: [I20], checkDeadlocks: false });
+    expect(all.stopReason).toBe('complete');
+    expect(all.violations).toEqual([]);
+    // Run to the first admission (the destination is chosen at that tick).
+    const r = explore(clusterModel(stepper, config, initialWorld(stepper, config)), {
+      invariants: [{ name: 'an admission', check: (w: World) => (Object.keys(w.coordinator?.admissions ?? {}).length > 0 ? 'admitted' : true) }],
+      checkDeadlocks: false,
+    });
+    expect(r.violations.map((v) => v.name)).toEqual(['an admission']);
+    // The same step judged on a coordinator whose view of the destination had expired: unsafe.
+    const steps = r.violations[0]!.trace.steps;
+    const last = steps.at(-1)!;
+    const prev = steps.length > 1 ? steps.at(-2)!.state : r.violations[0]!.trace.initial;
+    const dest = { dest: (last.state.coordinator!.admissions.cf!.spec as { dest: string }).dest };
+    const expired = { ...prev, coordinator: passTime(prev.coordinator!, 'ttl') };
+    expect(I20.check(last.state, { prev, action: last.action })).toBe(true);
+    expect(I20.check(last.state, { prev: expired, action: last.action })).toMatch(new RegExp(`to ${dest.dest}, which was not a safe destination \\(view Unknown`));
   });
 });
