@@ -537,13 +537,25 @@ export function coordinatorReceive(stepper: Stepper, c: CoordinatorState, m: Mes
   return g.result();
 }
 
+type TickOutcome = { proposals: SchedulerProposal[]; drain: DrainSchedulerState };
+/** Outcomes already computed, per (immutable) coordinator value and batch size: enabledActions counts them, the tick takes one. */
+const outcomesOf = new WeakMap<CoordinatorState, { batchSize: number; outcomes: TickOutcome[] }>();
+
 /** The scheduler outcomes a tick may take: every tie of the drain and the basic scheduler (§2.4.1, §2.5.3). */
-function schedulerOutcomes(g: Glue, env: CoordinatorEnv) {
-  const view = g.schedulerView(env.batchSize ?? 1);
-  if (!view) return [{ proposals: [] as SchedulerProposal[], drain: g.c.drainScheduler }];
-  const drains = drainSchedulerOutcomes(view, g.c.drainScheduler);
-  const basics = basicSchedulerOutcomes(view);
-  return drains.flatMap((d) => basics.map((b) => ({ proposals: [...d.proposals, ...b.proposals], drain: d.state })));
+function schedulerOutcomes(g: Glue, env: CoordinatorEnv): TickOutcome[] {
+  const batchSize = env.batchSize ?? 1;
+  const known = outcomesOf.get(g.c);
+  if (known && known.batchSize === batchSize) return known.outcomes;
+  const view = g.schedulerView(batchSize);
+  let outcomes: TickOutcome[];
+  if (!view) outcomes = [{ proposals: [], drain: g.c.drainScheduler }];
+  else {
+    const drains = drainSchedulerOutcomes(view, g.c.drainScheduler);
+    const basics = basicSchedulerOutcomes(view);
+    outcomes = drains.flatMap((d) => basics.map((b) => ({ proposals: [...d.proposals, ...b.proposals], drain: d.state })));
+  }
+  outcomesOf.set(g.c, { batchSize, outcomes });
+  return outcomes;
 }
 
 /** How many distinct scheduler outcomes the next coordinator tick has (its choices). */
@@ -663,7 +675,7 @@ const agedCopies = new WeakMap<AnyMachineSnapshot, Map<TimeStep, AnyMachineSnaps
  * with the snapshot's own machine: XState looks named guards and actions up on it, so a variant's
  * snapshot must stay the variant's.
  */
-function withContext(_machine: AnyStateMachine, snap: AnyMachineSnapshot, step: TimeStep, context: object): AnyMachineSnapshot {
+function withContext(snap: AnyMachineSnapshot, step: TimeStep, context: object): AnyMachineSnapshot {
   if (Object.entries(context).every(([k, v]) => (snap.context as Record<string, unknown>)[k] === v)) return snap;
   let copies = agedCopies.get(snap);
   if (!copies) agedCopies.set(snap, (copies = new Map()));
@@ -688,7 +700,7 @@ export function passTime(c: CoordinatorState, step: TimeStep): CoordinatorState 
           Object.entries(c.views).map(([n, s]) => {
             const ctx = s.context as LivenessViewContext;
             // An unobserved record's lastSeen is never read; leaving it keeps equal states equal.
-            return [n, ctx.observed ? withContext(livenessViewMachine, s, step, { lastSeen: atLeast(ctx.lastSeen, EXPIRED_AGE_MS)! }) : s];
+            return [n, ctx.observed ? withContext(s, step, { lastSeen: atLeast(ctx.lastSeen, EXPIRED_AGE_MS)! }) : s];
           }),
         )
       : c.views;
@@ -697,7 +709,7 @@ export function passTime(c: CoordinatorState, step: TimeStep): CoordinatorState 
       const ctx = s.context as DrainNodeContext;
       return [
         n,
-        withContext(drainNodeMachine, s, step, {
+        withContext(s, step, {
           lastDrainCmdSentAt: atLeast(ctx.lastDrainCmdSentAt, RESEND_DUE_AGE_MS),
           lastStopCmdSentAt: atLeast(ctx.lastStopCmdSentAt, RESEND_DUE_AGE_MS),
         }),
@@ -707,7 +719,7 @@ export function passTime(c: CoordinatorState, step: TimeStep): CoordinatorState 
   const sc = sessionContext(c);
   const due = <R extends { lastSent: number | null }>(r: R | null): R | null =>
     r && (r.lastSent === null || r.lastSent <= NOW - RESEND_DUE_AGE_MS ? r : { ...r, lastSent: atLeast(r.lastSent, RESEND_DUE_AGE_MS) });
-  const session = withContext(drainSessionMachine, c.session, step, { session: due(sc.session), clear: due(sc.clear) });
+  const session = withContext(c.session, step, { session: due(sc.session), clear: due(sc.clear) });
   return { ...c, views, drains, session };
 }
 

@@ -10,7 +10,6 @@
  */
 import type { Invariant } from '../explorer/types.js';
 import type { LivenessViewContext } from '../machines/livenessView.js';
-import type { DrainNodeContext } from '../machines/drainNode.js';
 import { drainRemaining } from '../machines/coordinator/drainSession.js';
 import { LIVENESS_ORDER } from '../machines/protocol.js';
 import type { Message } from './node.js';
@@ -167,6 +166,3 @@ export const I19: ClusterInvariant = {
 };
 
 export const drainInvariants: ClusterInvariant[] = [I13, I14, I17, I18, I19];
-
-/** The drain-workflow record of a node, for tests and traces. */
-export const drainRecord = (c: CoordinatorState, n: string) => c.drains[n]?.context as DrainNodeContext | undefined;

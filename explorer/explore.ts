@@ -145,12 +145,15 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions<S> = {
     if (edges && options.eventually!.goal(state)) goals.push(index);
     return false;
   };
+  // Invariants that read the step (declared `check(state, step)`): only these can judge a step into
+  // a state already visited differently; a state-only one already held there.
+  const stepInvariants = invariants.flatMap((inv, k) => (inv.check.length >= 2 ? [k] : []));
   /**
    * A step into a state already visited: its state invariants held there, but a step invariant
    * judges the step, and this step is new. The trace is the path to `from` and then this action.
    */
   const checkStepInto = (state: S, from: number, actionIndex: number, step: { prev: S; action: A }): boolean => {
-    for (let k = 0; k < invariants.length; k++) {
+    for (const k of stepInvariants) {
       if (done[k]) continue;
       const inv = invariants[k]!;
       const v = verdict(inv.check(state, step));
@@ -211,7 +214,7 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions<S> = {
         if (added < 0) {
           // Exact mode (required with edges) always knows the index: -1 is state 0, the initial one.
           if (edges) edges.push(from, -added - 1);
-          if (invariants.length > 0 && checkStepInto(succ, from, a, { prev: state, action })) {
+          if (stepInvariants.length > 0 && checkStepInto(succ, from, a, { prev: state, action })) {
             stopReason = 'violation';
             break outer;
           }

@@ -39,6 +39,10 @@ export interface Invariant<S, A = unknown> {
   name: string;
   /** One line: what must hold. */
   doc?: string;
+  /**
+   * Declare the `step` parameter when the verdict reads it: such an invariant is also judged on
+   * every step into a state already visited; one declared `check(state)` is judged once per state.
+   */
   check(state: S, step?: Step<S, A>): boolean | string;
 }
 

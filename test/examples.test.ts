@@ -9,9 +9,12 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 
+/** Runs an example as a user would (`npx tsx examples/NAME`), to its end. */
+const runExample = (name: string) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', name)], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+
 describe('examples', () => {
   it('embed-move.ts runs the move to the end and exits 0 by itself (the poll is cleared)', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'embed-move.ts')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = runExample('embed-move.ts');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       '→ n1: RemoveMaintainerRequest epoch 41',
@@ -21,7 +24,7 @@ describe('examples', () => {
   });
 
   it('host-drain.ts drives the drain session, the drain workflow and the liveness views from a host: DrainNode answers 1 until n1 is Stopping and observed, then 0 (§2.5, I17, I18)', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'host-drain.ts')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = runExample('host-drain.ts');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       '  → n1: SetNodeLiveness Draining at node epoch 7: applied; n1 is Draining',
@@ -35,7 +38,7 @@ describe('examples', () => {
     ]);
   });
   it('host-coordinator.ts drives the operator controller with admission over a memory EpochStore: add, move, remove (§2.0–§2.4), exits 0', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', 'host-coordinator.ts')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = runExample('host-coordinator.ts');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       'cf-1 created at epoch 5: Absent',

@@ -5,7 +5,8 @@
  * node-side ones (cluster/invariants.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
+import { VariantStepper } from '../../cluster/check.js';
 import { explore } from '../../explorer/explore.js';
 import { clusterModel } from '../../cluster/model.js';
 import { TableStepper, pureStepper } from '../../cluster/stepper.js';
@@ -90,33 +91,15 @@ describe('time passes in two steps whose ages sit past every threshold (cluster/
 });
 
 describe('the drain invariants catch a broken drain workflow in the composed cluster', () => {
-  /** Steps `replacement` wherever the world steps `faithful`. */
-  class SwapStepper extends TableStepper {
-    constructor(
-      private readonly faithful: AnyStateMachine,
-      private readonly replacement: AnyStateMachine,
-    ) {
-      super();
-    }
-    private m(machine: AnyStateMachine) {
-      return machine === this.faithful ? this.replacement : machine;
-    }
-    override start(machine: AnyStateMachine, input: unknown) {
-      return super.start(this.m(machine), input);
-    }
-    override step(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject) {
-      return super.step(this.m(machine), snapshot, event);
-    }
-    override idOf(machine: AnyStateMachine, snapshot: AnyMachineSnapshot) {
-      return super.idOf(this.m(machine), snapshot);
-    }
-  }
+  /** A stepper with one drain-workflow replacement (the checker's own variant mechanism). */
+  const withDrainNode = (machine: AnyStateMachine) =>
+    new VariantStepper({ id: 'test', reintroduces: 'a test variant', invariant: 'I14', machines: { drainNode: machine } });
 
   it('a workflow that sends STOPPING whatever readyToStop says breaks I14 once the view expires', () => {
     const broken = drainNodeMachine.provide({
       guards: { isStopDue: ({ context, event }: { context: { observed: boolean }; event: { type: string } }) => event.type === 'ADVANCE' && context.observed } as never,
     });
-    const stepper = new SwapStepper(drainNodeMachine, broken);
+    const stepper = withDrainNode(broken);
     const config = { ...base, nodes: ['n1'], capacity: 3 };
     const r = explore(clusterModel(stepper, config, initialWorld(stepper, config)), { invariants: [I14], checkDeadlocks: false, maxStates: 500_000 });
     expect(r.violations.map((v) => v.name)).toEqual([I14.name]);
@@ -125,7 +108,7 @@ describe('the drain invariants catch a broken drain workflow in the composed clu
 
   it('§5.1 B20 (the workflow keeps DRAINING observed across a node restart): STOPPING at a stale node epoch breaks I14', () => {
     const b20 = machineVariants.find((v) => v.id === 'B20')!;
-    const stepper = new SwapStepper(drainNodeMachine, b20.machines.drainNode!);
+    const stepper = withDrainNode(b20.machines.drainNode!);
     const config = { ...base, nodes: ['n1'], capacity: 3, time: false, nodeHeartbeats: false, budgets: { loss: 0, duplication: 0, crashes: 1 } };
     const r = explore(clusterModel(stepper, config, initialWorld(stepper, config)), { invariants: [I14], checkDeadlocks: false, maxStates: 500_000 });
     expect(r.violations.map((v) => v.name)).toEqual([I14.name]);
@@ -176,17 +159,7 @@ describe('drain liveness: from every reachable state the drain can still complet
 
   it('fails when the drain workflow never resends DRAINING: a lost command leaves a state from which n1 never stops', () => {
     const noResend = drainNodeMachine.provide({ guards: { isDrainResendDue: () => false } as never });
-    const stepper = new (class extends TableStepper {
-      override start(m: AnyStateMachine, i: unknown) {
-        return super.start(m === drainNodeMachine ? noResend : m, i);
-      }
-      override step(m: AnyStateMachine, s: AnyMachineSnapshot, e: EventObject) {
-        return super.step(m === drainNodeMachine ? noResend : m, s, e);
-      }
-      override idOf(m: AnyStateMachine, s: AnyMachineSnapshot) {
-        return super.idOf(m === drainNodeMachine ? noResend : m, s);
-      }
-    })();
+    const stepper = new VariantStepper({ id: 'test', reintroduces: 'no DRAINING resend', invariant: 'liveness', machines: { drainNode: noResend } });
     const r = explore(clusterModel(stepper, config, initialWorld(stepper, config)), { eventually: goal, checkDeadlocks: false });
     expect(r.violations.map((v) => v.kind)).toEqual(['eventually']);
   });
