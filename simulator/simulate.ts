@@ -65,8 +65,8 @@ export interface SimulateOptions {
   /** Where violations are written; false for nowhere. */
   out?: string | false;
   onProgress?(p: SimulationProgress): void;
-  /** Called with every step taken (tests: determinism). */
-  onStep?(seed: number, episode: number, step: number, label: string): void;
+  /** Called after every step taken, with the world it led to; a returned promise is awaited before the next step (tests). */
+  onStep?(s: { seed: number; episode: number; step: number; label: string; world: World }): void | Promise<void>;
   clock?: () => number;
 }
 
@@ -236,7 +236,10 @@ export async function runSimulation(o: SimulateOptions): Promise<SimulationRepor
         const fault = faultOf(action);
         if (fault) report.faultsInjected[fault]++;
         completedOperators(operatorsOf(world), operatorsOf(next), report.operatorsCompleted);
-        o.onStep?.(seed, episode, trace.length, label);
+        if (o.onStep) {
+          const r = o.onStep({ seed, episode, step: trace.length, label, world: next });
+          if (r) await r;
+        }
         if (action.kind === 'store') {
           const cf = action.call.changefeedId;
           const diff = recordDifference(next.store[cf], await store.read(cf));
