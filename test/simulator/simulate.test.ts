@@ -5,12 +5,12 @@
  * compared; a historical-bug variant (§5.1 B19) is found and its scenario replays to the same
  * violation; bad input is a typed error before anything runs.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emit, setup } from 'xstate';
-import { findVariant, VariantError, VariantStepper } from '../../cluster/check.js';
+import { findVariant, loadInvariantModule, VariantError, VariantStepper } from '../../cluster/check.js';
 import { CheckConfigError } from '../../cluster/configs.js';
 import { coordinatorView } from '../../cluster/coordinator.js';
 import { replay } from '../../cluster/scenario.js';
@@ -155,6 +155,22 @@ describe('opcharts simulate', () => {
     expect(validateItf(itf)).toEqual([]);
     expect(itf['#meta'].source).toBe('opcharts simulate');
     expect(readFileSync(v.files!.mermaid, 'utf8')).toMatch(/^sequenceDiagram/m);
+  });
+
+  it('a user invariant module (--invariant) is checked online, recorded in the scenario, and its violation replays', async () => {
+    const module = join(dir, 'cf1-below-3.mjs');
+    writeFileSync(module, "export const cf1Below3 = { name: 'cf1 epoch below 3', check: (w) => !w.store.cf1 || w.store.cf1.epoch < 3n || `cf1 persisted at ${w.store.cf1.epoch}` };\n");
+    const invariants = await loadInvariantModule(module);
+    const out = join(dir, 'user');
+    const r = await runSimulation({ config: resolveSimulationConfig('reference'), store: 'memory', seeds: [1, 1], steps: 20_000, user: { module, invariants }, out });
+    expect(r.invariants).toContain('cf1 epoch below 3');
+    expect(r.invariantChecks).toBe(r.steps * (builtInInvariants.length + 1));
+    expect(r.violations.map((v) => [v.invariant, v.message])).toEqual([['cf1 epoch below 3', 'cf1 persisted at 3']]);
+    const scenario = JSON.parse(readFileSync(r.violations[0]!.files!.scenario, 'utf8'));
+    expect(scenario.invariantModule).toBe(module);
+    const replayed = replay(new VariantStepper(), scenario, [...builtInInvariants, ...invariants]);
+    expect(replayed.failures).toEqual([]);
+    expect(replayed.rows[replayed.rows.length - 1]!.violations.map((v) => v.name)).toEqual(['cf1 epoch below 3']);
   });
 
   it('bad input is a typed error and nothing runs', async () => {
