@@ -57,15 +57,17 @@ export class RealStore {
     return this.spec === 'memory' ? 'memory' : this.spec.startsWith('lmdb:') ? 'lmdb' : 'etcd';
   }
 
-  /** Makes the real store hold exactly `records` for `changefeeds` (the start of an episode). */
+  /** Makes the real store hold exactly `records` for `changefeeds` (the start of an episode): created where absent, overwritten where different. */
   async reset(changefeeds: readonly ChangefeedId[], records: Readonly<Record<ChangefeedId, StoredChangefeed | undefined>>): Promise<void> {
     for (const cf of changefeeds) {
       const r = records[cf];
       const held = await this.read(cf);
       // One write at most per changefeed (a durable commit is the cost of a step here): none when it already holds the record.
       if (recordDifference(r, held) === null) continue;
+      const info = r && { epoch: r.epoch, state: r.state, error: r.error ? SIMULATED_ERROR : null, config: {} };
       if (!r) await this.store.delete(cf);
-      else await this.store.update(cf, { epoch: r.epoch, state: r.state, error: r.error ? SIMULATED_ERROR : null, config: {} }, { checkpointTs: r.checkpointTs, progress: r.progress });
+      else if (!held) await this.store.create(cf, info!, { checkpointTs: r.checkpointTs, progress: r.progress });
+      else await this.store.update(cf, info!, { checkpointTs: r.checkpointTs, progress: r.progress });
     }
   }
 
