@@ -357,8 +357,8 @@ program
   });
 
 // Issue 14: long simulations on real actors and a real store, and the merge of their shard reports.
-/** Bad input of simulate and report merge (store spec, config, variant, invariant module, seeds, report files): exit 2 with its typed code. */
-const SIMULATE_INPUT_CODES = ['STORE_SPEC', 'INVALID_CONFIG', 'UNKNOWN_VARIANT', 'INVALID_INVARIANT_MODULE', 'INVALID_SIMULATION', 'REPORT_MERGE'];
+/** Bad input of simulate and report merge (store spec or location, config, variant, invariant module, seeds, report files): exit 2 with its typed code. */
+const SIMULATE_INPUT_CODES = ['STORE_SPEC', 'STORE_LOCATION', 'INVALID_CONFIG', 'UNKNOWN_VARIANT', 'INVALID_INVARIANT_MODULE', 'INVALID_SIMULATION', 'REPORT_MERGE'];
 const simulateInputError = (e: unknown): e is OpchartsError => e instanceof OpchartsError && SIMULATE_INPUT_CODES.includes(e.code);
 
 program

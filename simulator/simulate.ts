@@ -248,7 +248,7 @@ export async function runSimulation(o: SimulateOptions): Promise<SimulationRepor
             break seedRun;
           }
         }
-        const broken = violationsOf(invariants, next, { prev: world, action });
+        const broken = violationsOf(invariants, next, { prev, action });
         report.invariantChecks += invariants.length;
         if (broken.length > 0) {
           const v = broken[0]!;
