@@ -26,6 +26,7 @@ import type { StopChangefeedContext, StopChangefeedInput } from '../../machines/
 
 /** What every hand-written operator offers the benchmark and the equivalence test. */
 export interface HandOperator {
+  readonly kind: 'add' | 'move' | 'stop';
   /** The machine's state name for the current state. */
   readonly stateName: string;
   /** True once in the final state (the actor's `status === 'done'`). */
@@ -57,6 +58,9 @@ export class HandAddOperator implements HandOperator {
     emit({ type: 'db.bindChangefeedToNode', changefeedId: this.context.changefeedId, from: '', to: this.context.dest });
   }
 
+  get kind(): 'add' {
+    return 'add';
+  }
   get stateName(): string {
     return ADD_NAMES[this.state];
   }
@@ -137,6 +141,9 @@ export class HandMoveOperator implements HandOperator {
     emit({ type: 'db.markMaintainerScheduling', changefeedId: i.changefeedId });
   }
 
+  get kind(): 'move' {
+    return 'move';
+  }
   get stateName(): string {
     return MOVE_NAMES[this.state];
   }
@@ -233,6 +240,9 @@ export class HandStopOperator implements HandOperator {
     this.context = { ...validInput('stopChangefeed', input) };
   }
 
+  get kind(): 'stop' {
+    return 'stop';
+  }
   get stateName(): string {
     return STOP_NAMES[this.state];
   }
