@@ -10,7 +10,7 @@
  * and unaffected nodes), task removals, SCHEDULE ticks and POST_FINISH at any time. Generation is
  * pure and seeded (mulberry32): the same seed gives the same sequence.
  */
-import { createActor } from 'xstate';
+import { createActor, initialTransition, transition, type AnyStateMachine } from 'xstate';
 import { addMaintainerMachine, type AddMaintainerInput } from '../../machines/addMaintainer.js';
 import { moveMaintainerMachine, type MoveMaintainerInput } from '../../machines/moveMaintainer.js';
 import { stopChangefeedMachine, type StopChangefeedInput } from '../../machines/stopChangefeed.js';
@@ -142,6 +142,47 @@ export function runOnHand(l: Lifecycle, sink: (effect: Effect) => void): number 
     op.send(e);
     sent++;
     if (op.done) break;
+  }
+  return sent;
+}
+
+// ---- the controller's way: no actors, a stored slot stepped with XState's pure `transition` ------
+
+/** An operator held as the operator controller holds it (machines/coordinator/operatorController.ts `OperatorSlot`). */
+export interface Slot {
+  kind: OperatorKindName;
+  value: string;
+  context: unknown;
+  notifyAtMs: number;
+}
+
+function emitted(actions: ReadonlyArray<{ type: string; params?: unknown }>, sink: (effect: Effect) => void): void {
+  for (const a of actions) if (a.type === 'xstate.emit') sink((a.params as { event: Effect }).event);
+}
+
+/** `initialTransition` as `pushOperator` does; Start's effects go to `sink`. */
+export function newSlot(op: OperatorInput, sink: (effect: Effect) => void): Slot {
+  const [snapshot, actions] = initialTransition(machineOf(op.kind) as AnyStateMachine, op.input);
+  emitted(actions, sink);
+  return { kind: op.kind, value: snapshot.value as string, context: snapshot.context, notifyAtMs: 0 };
+}
+
+/** One step as the controller's `stepSlot` does it: resolve the stored slot, `transition`, store the result. */
+export function stepSlot(slot: Slot, event: OperatorEvent, sink: (effect: Effect) => void): Slot {
+  const machine = machineOf(slot.kind) as AnyStateMachine;
+  const [next, actions] = transition(machine, machine.resolveState({ value: slot.value, context: slot.context }), event);
+  emitted(actions, sink);
+  return { kind: slot.kind, value: next.value as string, context: next.context, notifyAtMs: slot.notifyAtMs };
+}
+
+/** Runs a lifecycle on a stored slot with pure transitions; returns events sent. */
+export function runOnSlots(l: Lifecycle, sink: (effect: Effect) => void): number {
+  let slot = newSlot(l.op, sink);
+  let sent = 0;
+  for (const e of l.events) {
+    slot = stepSlot(slot, e, sink);
+    sent++;
+    if (slot.value === 'Disposed') break;
   }
   return sent;
 }

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../machines/protocol.js';
-import { KINDS, lifecycle, machineOf, newHandOperator, startActor, type Lifecycle, type OperatorKindName } from '../../bench/runtime/workload.js';
+import { KINDS, lifecycle, machineOf, newHandOperator, newSlot, startActor, stepSlot, type Lifecycle, type OperatorKindName } from '../../bench/runtime/workload.js';
 
 interface Step {
   state: string;
@@ -41,6 +41,20 @@ function handTrace(l: Lifecycle): Step[] {
   return steps;
 }
 
+/** The controller's way (bench/runtime/run.ts measures it too): a stored slot and pure `transition`. */
+function slotTrace(l: Lifecycle): Step[] {
+  let effects: Effect[] = [];
+  let slot = newSlot(l.op, (e) => effects.push(e));
+  const steps: Step[] = [{ state: slot.value, effects }];
+  for (const e of l.events) {
+    if (slot.value === 'Disposed') break;
+    effects = [];
+    slot = stepSlot(slot, e, (x) => effects.push(x));
+    steps.push({ state: slot.value, effects });
+  }
+  return steps;
+}
+
 const SEEDS = 1500;
 
 /** Every state name of a flat machine. */
@@ -50,7 +64,7 @@ function statesOf(kind: OperatorKindName): string[] {
 
 describe('bench/runtime baseline: hand-written operators equal the machines (§2.1–§2.3)', () => {
   for (const kind of KINDS) {
-    it(`${kind}: ${SEEDS} seeded sequences give equal states and effects after every event`, () => {
+    it(`${kind}: ${SEEDS} seeded sequences give equal states and effects after every event (actor, hand-written, pure transition)`, () => {
       const visited = new Set<string>();
       const effectTypes = new Set<string>();
       for (let seed = 1; seed <= SEEDS; seed++) {
@@ -58,6 +72,7 @@ describe('bench/runtime baseline: hand-written operators equal the machines (§2
         const a = actorTrace(l);
         const h = handTrace(l);
         expect(h, `${kind} seed ${seed}`).toEqual(a);
+        expect(slotTrace(l), `${kind} seed ${seed} (pure transition)`).toEqual(a);
         for (const s of a) {
           visited.add(s.state);
           for (const e of s.effects) effectTypes.add(e.type);
