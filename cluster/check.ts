@@ -21,7 +21,7 @@ import { OpchartsError } from '../machines/errors.js';
 import { findModel } from '../models/index.js';
 import type { ClusterInvariant } from './invariants.js';
 import { clusterModel } from './model.js';
-import { machineVariants, type Variant } from './variants.js';
+import { catalogueVariants, type Variant } from './variants.js';
 import { TableStepper } from './stepper.js';
 import { apply, initialWorld, type Action, type ClusterConfig, type World } from './world.js';
 import { replay, type Scenario } from './scenario.js';
@@ -36,11 +36,14 @@ import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
 import { drainSessionMachine } from '../machines/coordinator/drainSession.js';
 import { admissionMachine } from '../machines/admission.js';
+import { addMaintainerMachine } from '../machines/addMaintainer.js';
+import { moveMaintainerMachine } from '../machines/moveMaintainer.js';
+import { stopChangefeedMachine } from '../machines/stopChangefeed.js';
 
 /**
  * The machines the cluster world steps through its stepper, by model name; a variant may replace
  * only these. The coordinator's machines count with a composed coordinator; the operators (add,
- * move, stop) are stepped inside the operator controller and cannot be replaced yet.
+ * move, stop) are stepped inside the operator controller through the same stepper.
  */
 export const COMPOSED_MACHINES: Record<string, AnyStateMachine> = {
   nodeLiveness: nodeLivenessMachine,
@@ -51,6 +54,10 @@ export const COMPOSED_MACHINES: Record<string, AnyStateMachine> = {
   drainNode: drainNodeMachine,
   drainSession: drainSessionMachine,
   admission: admissionMachine,
+  // Stepped inside the operator controller through the world's stepper (its `stepper` option).
+  addMaintainer: addMaintainerMachine,
+  moveMaintainer: moveMaintainerMachine,
+  stopChangefeed: stopChangefeedMachine,
 };
 
 /** An unknown variant, or one that changes a machine the cluster world does not compose yet. */
@@ -68,13 +75,14 @@ export class InvariantModuleError extends OpchartsError {
 }
 
 /** The variants `--variant` accepts: those whose machines are all composed in the cluster world. */
-export function clusterVariants(): Variant[] {
-  return machineVariants.filter((v) => Object.keys(v.machines).every((m) => m in COMPOSED_MACHINES));
+export function clusterVariants(catalogue: readonly Variant[] = catalogueVariants): Variant[] {
+  return catalogue.filter((v) => Object.keys(v.machines).every((m) => m in COMPOSED_MACHINES));
 }
 
-export function findVariant(name: string): Variant {
-  const v = machineVariants.find((x) => x.id === name);
-  const usable = clusterVariants().map((x) => x.id);
+/** The variant named `name` in the catalogue (by default every variant of cluster/variants.ts). */
+export function findVariant(name: string, catalogue: readonly Variant[] = catalogueVariants): Variant {
+  const v = catalogue.find((x) => x.id === name);
+  const usable = clusterVariants(catalogue).map((x) => x.id);
   if (!v) throw new VariantError(`unknown variant "${name}"; the cluster model takes: ${usable.join(', ')}`);
   const missing = Object.keys(v.machines).filter((m) => !(m in COMPOSED_MACHINES));
   if (missing.length) throw new VariantError(`variant ${name} changes ${missing.join(', ')}, which the cluster model does not compose yet; it takes: ${usable.join(', ')}`);
@@ -96,6 +104,10 @@ export class VariantStepper extends TableStepper {
   }
   override table(machine: AnyStateMachine) {
     return super.table(this.replacements.get(machine) ?? machine);
+  }
+  /** The machine stepped in place of a faithful one (the operator controller resolves its slots with it). */
+  machineFor(machine: AnyStateMachine): AnyStateMachine {
+    return this.replacements.get(machine) ?? machine;
   }
 }
 

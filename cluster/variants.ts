@@ -7,7 +7,7 @@
  * The variants here are the ones a single machine can express; the ones that live between
  * components (B2's interleaving, B5, B6, B10, B11, B20, B22, B23 …) join with the cluster model.
  */
-import { assign, emit, type AnyStateMachine } from 'xstate';
+import { assign, createMachine, emit, type AnyStateMachine } from 'xstate';
 import { moveMaintainerMachine } from '../machines/moveMaintainer.js';
 import { addMaintainerMachine } from '../machines/addMaintainer.js';
 import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
@@ -173,3 +173,49 @@ export const machineVariants: Variant[] = [
     machines: { maintainerRegistry: maintainerRegistryMachine.provide({ guards: { isIgnoredBeforeBootstrap: () => false } as never }) },
   },
 ];
+
+/**
+ * §5.1 B6 as a machine: the move's AddTarget state before `3c9a2e1d9` — when the destination is
+ * removed after the AddMaintainer may have been delivered, the move falls back to the origin
+ * (OriginStopped, target := origin), and its next Schedule binds the origin and re-sends the add
+ * with the same post-bump epoch. The structure changes (a transition, not an implementation), so
+ * the variant is the faithful definition with that one transition put back; its guards and actions
+ * are the faithful ones.
+ */
+const moveConfig = moveMaintainerMachine.config as unknown as { states: Record<string, { on: Record<string, unknown> }> };
+const moveB6 = createMachine(
+  {
+    ...(moveMaintainerMachine.config as object),
+    states: {
+      ...moveConfig.states,
+      AddTarget: {
+        ...moveConfig.states.AddTarget,
+        on: {
+          ...moveConfig.states.AddTarget!.on,
+          NODE_REMOVED: [
+            { guard: 'isTargetRemoved', target: 'OriginStopped', actions: 'fallBackToOrigin' },
+            { guard: 'isOriginRemoved', actions: 'recordOriginRemoved' },
+          ],
+        },
+      },
+    },
+  } as never,
+  moveMaintainerMachine.implementations as never,
+) as unknown as AnyStateMachine;
+
+/**
+ * The coordinator-side variants of the catalogue that the cluster checker catches (cluster/catalogue.ts
+ * gives each its configuration and the invariant it breaks): the ones that show only in the composed
+ * cluster, or that replace glue rather than a machine (`glue`).
+ */
+export const operatorVariants: Variant[] = [
+  {
+    id: 'B6',
+    reintroduces: 'a move whose destination is removed after the add was sent falls back to the origin and re-sends the add with the same epoch',
+    invariant: 'I5',
+    machines: { moveMaintainer: moveB6 },
+  },
+];
+
+/** Every variant of the catalogue: the machine-level ones, then the coordinator-side ones. */
+export const catalogueVariants: Variant[] = [...machineVariants, ...operatorVariants];

@@ -1,0 +1,50 @@
+/**
+ * The historical-bug catalogue on the composed cluster (spec §5.1, issue 13 item 5), coordinator and
+ * operator side: for each variant of cluster/variants.ts the smallest configuration found on which
+ * `opcharts check --variant ID` reaches a violation of the invariant the spec names (or a sharper one
+ * of cluster/catalogueInvariants.ts), while the faithful model on the same configuration and bounds
+ * has none. test/cluster/catalogueOperator.test.ts runs every row; the README table is generated
+ * from the numbers the test reports.
+ *
+ * Configurations are check configuration files (cluster/configs.ts). Bounds are part of them: the
+ * depth bound is at least the counterexample's length, so the faithful run explores every state the
+ * variant's counterexample could have used.
+ */
+import { catalogueInvariants } from './catalogueInvariants.js';
+import type { ClusterInvariant } from './invariants.js';
+
+export interface CatalogueCase {
+  /** The variant's ID (cluster/variants.ts). */
+  variant: string;
+  /** The invariant its shortest counterexample violates (a name of specs.ts or catalogueInvariants.ts). */
+  invariant: string;
+  /** Why this configuration is the smallest that shows the bug. */
+  why: string;
+  /** The check configuration (the file format of cluster/configs.ts). */
+  config: Record<string, unknown>;
+}
+
+/** The catalogue's own invariants, which a check of a catalogue case adds to the built-in ones. */
+export const catalogueUserInvariants: readonly ClusterInvariant[] = catalogueInvariants;
+
+/** One node, one changefeed, the composed coordinator without time or heartbeats. */
+const oneNode = {
+  nodes: ['n1'],
+  changefeeds: ['cf'],
+  capacity: 3,
+  budgets: { loss: 0, duplication: 0, crashes: 1 },
+  ticks: ['HEARTBEAT'],
+  coordinator: { compose: true, time: false, nodeHeartbeats: false },
+};
+
+export const operatorCatalogue: CatalogueCase[] = [
+  {
+    variant: 'B8',
+    invariant: 'I22 nothing Replicating on a removed node',
+    why: 'the add must succeed (the maintainer bootstraps and reports Working) and its node must crash and leave before the next poll runs PostFinish: one node and one crash suffice',
+    config: { name: 'catalogue-B8', description: 'one node: an add that succeeds, then its node crashes and leaves before PostFinish', ...oneNode, bounds: { maxDepth: 13 } },
+  },
+];
+
+/** Variants of the coordinator and operator side that the cluster model cannot express, and why. */
+export const notExpressible: Array<{ variant: string; reason: string }> = [];
