@@ -12,6 +12,7 @@
  */
 import { catalogueInvariants } from './catalogueInvariants.js';
 import type { ClusterInvariant } from './invariants.js';
+import { drainReady, moveAdmitted } from './cataloguePrefixes.js';
 
 export interface CatalogueCase {
   /** The variant's ID (cluster/variants.ts). */
@@ -22,6 +23,11 @@ export interface CatalogueCase {
   why: string;
   /** The check configuration (the file format of cluster/configs.ts). */
   config: Record<string, unknown>;
+  /**
+   * Scenario steps taken before the search (cluster/cataloguePrefixes.ts): the bug's window. The
+   * faithful run starts from the same world; counterexample lengths count from its end.
+   */
+  prefix?: readonly unknown[];
 }
 
 /** The catalogue's own invariants, which a check of a catalogue case adds to the built-in ones. */
@@ -37,12 +43,36 @@ const oneNode = {
   coordinator: { compose: true, time: false, nodeHeartbeats: false },
 };
 
+/** Two nodes, one changefeed, DrainNode(n1) callable: the drain scheduler's move n1 → n2 (§2.5.3). */
+const drainMove = (crashes: number) => ({
+  nodes: ['n1', 'n2'],
+  changefeeds: ['cf'],
+  capacity: 4,
+  budgets: { loss: 0, duplication: 0, crashes },
+  ticks: ['HEARTBEAT'],
+  coordinator: { compose: true, time: false, drainTargets: ['n1'] },
+});
+
 export const operatorCatalogue: CatalogueCase[] = [
   {
     variant: 'B8',
     invariant: 'I22 nothing Replicating on a removed node',
     why: 'the add must succeed (the maintainer bootstraps and reports Working) and its node must crash and leave before the next poll runs PostFinish: one node and one crash suffice',
     config: { name: 'catalogue-B8', description: 'one node: an add that succeeds, then its node crashes and leaves before PostFinish', ...oneNode, bounds: { maxDepth: 13 } },
+  },
+  {
+    variant: 'B4',
+    invariant: 'I23 move remove uses the owned epoch',
+    why: 'any move shows it on its first Schedule: the smallest move is the drain scheduler moving cf off a draining n1 to n2; the search starts when the drain is ready and finds the tick, the bump and the tick that sends the remove',
+    config: { name: 'catalogue-B4', description: 'two nodes, cf Replicating on n1, n1 draining: the drain move n1 → n2', ...drainMove(0), bounds: { maxDepth: 5 } },
+    prefix: drainReady,
+  },
+  {
+    variant: 'B7',
+    invariant: 'I22 no AddMaintainer to a removed node',
+    why: 'the origin must leave (the move falls through to OriginStopped with originRemoved) and then the destination: two crashes after the move is pushed, and one tick',
+    config: { name: 'catalogue-B7', description: 'two nodes, the drain move n1 → n2 pushed; both nodes may crash and leave', ...drainMove(2), bounds: { maxDepth: 5 } },
+    prefix: moveAdmitted,
   },
 ];
 

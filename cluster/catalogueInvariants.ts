@@ -8,9 +8,9 @@
  * - `I22 nothing Replicating on a removed node` (§4 I22, B8): removal wins over success, so the
  *   coordinator never holds a changefeed as Replicating on a node outside its membership.
  * - `I22 no AddMaintainer to a removed node` (the safety half of B7's liveness bug, §2.2 case 6):
- *   an operator never sends an AddMaintainer to a node that has left the coordinator's membership —
- *   a move whose destination and origin are both gone finishes Absent instead of resending to a
- *   dead node forever.
+ *   no add or move keeps sending AddMaintainer to a node that has left the coordinator's
+ *   membership, and none is sent to one — a move whose destination and origin are both gone
+ *   finishes Absent instead of resending to a dead node forever (§2.1, §2.2: node removal cancels).
  * - `I5 an add epoch is offered to one node only` (B6, §2.2 "Rebinding could create two maintainers
  *   with the new epoch"): the nodes holding a maintainer at (cf, e) together with the destinations
  *   of AddMaintainer(cf, e) in flight are at most one node. I5 itself needs a node that is removed
@@ -42,10 +42,16 @@ export const replicatingOnlyOnMembers: CatalogueInvariant = {
 
 export const addsOnlyToMembers: CatalogueInvariant = {
   name: 'I22 no AddMaintainer to a removed node',
-  doc: "every AddMaintainer the coordinator sends goes to a node in its membership (a move whose nodes are gone finishes Absent)",
+  doc: 'no add (Sending) or move (AddTarget) keeps sending AddMaintainer to a node outside the membership, and no AddMaintainer is sent to one (a move whose nodes are gone finishes Absent)',
   check(w, step) {
     const c = w.coordinator;
-    if (!step || !c) return true;
+    if (!c) return true;
+    // The operator is judged as well as the message: a send beyond the network's capacity is lost.
+    for (const [cf, slot] of c.controller?.operators ?? []) {
+      const dest = slot.kind === 'add' && slot.value === 'Sending' ? slot.context.dest : slot.kind === 'move' && slot.value === 'AddTarget' ? slot.context.target : undefined;
+      if (dest !== undefined && !c.members.includes(dest)) return `the ${slot.kind} of ${cf} keeps sending AddMaintainer to ${dest}, which left the membership`;
+    }
+    if (!step) return true;
     for (const m of sentBy(step.prev, w)) {
       if (m.type === 'AddMaintainerRequest' && m.from === c.node && !c.members.includes(m.to)) {
         return `AddMaintainer(${String(m.changefeedId)}, epoch ${String(m.maintainerEpoch)}) sent to ${m.to}, which left the membership`;

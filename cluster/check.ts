@@ -149,12 +149,33 @@ export async function loadInvariantModule(file: string): Promise<ClusterInvarian
   return invariantsFromModule(file, mod);
 }
 
-/** The world at the start of a check: every node up, the coordinator's script in flight. */
-export function startWorld(stepper: TableStepper, config: CheckConfig): World {
+/** A prefix that cannot be taken from the configuration's initial world. */
+export class CheckPrefixError extends OpchartsError {
+  constructor(message: string) {
+    super('INVALID_PREFIX', message);
+  }
+}
+
+/**
+ * The world at the start of a check: every node up, the coordinator's script in flight, and then
+ * the `prefix` steps taken (scenario steps, cluster/scenario.ts format), if any. A prefix starts
+ * the search where a bug's window opens (the historical-bug catalogue, cluster/catalogue.ts): the
+ * checker then explores every interleaving from that world, and a counterexample's scenario is the
+ * prefix followed by the shortest trace from it.
+ */
+export function startWorld(stepper: TableStepper, config: CheckConfig, prefix: readonly unknown[] = []): World {
   let w = initialWorld(stepper, config.cluster);
   const cluster = explorerCluster(config);
   for (const message of config.script) w = apply(stepper, w, { kind: 'send', message }, cluster);
-  return w;
+  if (prefix.length === 0) return w;
+  const scenario = traceToScenario(config, { steps: [] } as unknown as Trace<World, Action>, '(prefix)', { prefix });
+  let r: ReturnType<typeof replay>;
+  try {
+    r = replay(stepper, { ...scenario, expect: [] }, []);
+  } catch (e) {
+    throw new CheckPrefixError(`the prefix cannot be taken: ${(e as Error).message}`);
+  }
+  return r.rows[r.rows.length - 1]!.world;
 }
 
 /** The explorer drops what nodes send to a coordinator that is not composed in (it has no reader). */
@@ -173,6 +194,8 @@ export interface CheckOptions {
   forceParallel?: boolean;
   maxStates?: number;
   maxDepth?: number;
+  /** Scenario steps taken before the search starts (see {@link startWorld}); depth counts from its end. */
+  prefix?: readonly unknown[];
   onProgress?(p: Progress): void;
   clock?: () => number;
 }
@@ -213,6 +236,8 @@ export interface CheckResult {
   peakRssBytes: number;
   bytesPerState: number;
   invariantsChecked: string[];
+  /** Steps of the prefix taken before the search (see {@link startWorld}); counterexample lengths count from its end. */
+  prefixSteps: number;
   violations: CheckViolation[];
 }
 
@@ -221,13 +246,15 @@ export interface CheckSpec {
   config: CheckConfig;
   variant?: string;
   invariantModule?: string;
+  /** Scenario steps taken before the search starts (see {@link startWorld}). */
+  prefix?: readonly unknown[];
 }
 
 /** The model and invariants of one check, built identically on every thread. */
 export function buildCheck(spec: CheckSpec, userInvariants: ClusterInvariant[] = []) {
   const variant = spec.variant === undefined ? undefined : findVariant(spec.variant);
   const stepper = new VariantStepper(variant);
-  const initial = startWorld(stepper, spec.config);
+  const initial = startWorld(stepper, spec.config, spec.prefix);
   const model = clusterModel(stepper, spec.config.cluster, initial, `cluster:${spec.config.name}${variant ? `+${variant.id}` : ''}`);
   return { variant, stepper, initial, model, invariants: [...builtInInvariants, ...userInvariants] };
 }
@@ -272,8 +299,8 @@ export function actionToStep(a: Action): Record<string, unknown> {
 }
 
 /** The shortest trace as a scenario: the coordinator's script as sends, then the trace's steps. */
-export function traceToScenario(config: CheckConfig, trace: Trace<World, Action>, violated: string, extra: { variant?: string; invariantModule?: string }): Record<string, unknown> {
-  const steps = [...config.script.map((message) => actionToStep({ kind: 'send', message })), ...trace.steps.map((s) => actionToStep(s.action))];
+export function traceToScenario(config: CheckConfig, trace: Trace<World, Action>, violated: string, extra: { variant?: string; invariantModule?: string; prefix?: readonly unknown[] }): Record<string, unknown> {
+  const steps = [...config.script.map((message) => actionToStep({ kind: 'send', message })), ...(extra.prefix ?? []), ...trace.steps.map((s) => actionToStep(s.action))];
   const { coordinator, nodes, changefeeds, capacity, budgets, ticks, ...composed } = config.cluster;
   return {
     description: `shortest trace to a violation of ${violated} found by opcharts check (config ${config.name}${extra.variant ? `, variant ${extra.variant}` : ''})`,
@@ -330,7 +357,7 @@ export class CheckReplayError extends OpchartsError {
  * violation (same invariant, same values), else the scenario would lie and this throws.
  */
 export function violationArtefacts(spec: CheckSpec, v: ExploreReport<World, Action>['violations'][number], invariants: readonly ClusterInvariant[]): CheckViolation {
-  const scenario = traceToScenario(spec.config, v.trace, v.name, { variant: spec.variant, invariantModule: spec.invariantModule });
+  const scenario = traceToScenario(spec.config, v.trace, v.name, { variant: spec.variant, invariantModule: spec.invariantModule, prefix: spec.prefix });
   const stepper = new VariantStepper(spec.variant === undefined ? undefined : findVariant(spec.variant));
   const r = replay(stepper, scenario, invariants);
   const last = r.rows[r.rows.length - 1];
@@ -358,7 +385,7 @@ export const EXACT_NOTE = 'exact: every visited state is stored in full; no stat
 
 /** Runs one check. Violations of user invariants need `user`; the spec's `invariantModule` is recorded in scenarios. */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
-  const spec: CheckSpec = { config: options.config, variant: options.variant, invariantModule: options.user?.module };
+  const spec: CheckSpec = { config: options.config, variant: options.variant, invariantModule: options.user?.module, ...(options.prefix?.length ? { prefix: options.prefix } : {}) };
   const { variant, model, invariants } = buildCheck(spec, options.user?.invariants ?? []);
   const workers = options.workers ?? 1;
   const maxStates = options.maxStates ?? options.config.bounds.maxStates;
@@ -399,6 +426,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     peakRssBytes: report.peakRssBytes,
     bytesPerState: report.bytesPerState,
     invariantsChecked: invariants.map((i) => i.name),
+    prefixSteps: spec.prefix?.length ?? 0,
     violations: report.violations.map((v) => violationArtefacts(spec, v, invariants)),
   };
 }

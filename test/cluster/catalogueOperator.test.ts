@@ -20,7 +20,7 @@ describe('§5.1 historical bugs on the composed coordinator are caught by the ch
   for (const c of operatorCatalogue) {
     it(`${c.variant} breaks "${c.invariant}"; its counterexample replays; the faithful model is clean`, async () => {
       const config = parseCheckConfig(c.config);
-      const r = await runCheck({ config, variant: c.variant, user, mode: 'exact' });
+      const r = await runCheck({ config, variant: c.variant, user, mode: 'exact', prefix: c.prefix });
       expect(r.stopReason).not.toBe('error');
       const v = r.violations.find((x) => x.invariant === c.invariant);
       expect(v, `violations found: ${r.violations.map((x) => x.invariant).join(', ') || 'none'}`).toBeDefined();
@@ -28,6 +28,7 @@ describe('§5.1 historical bugs on the composed coordinator are caught by the ch
       const again = replay(new VariantStepper(findVariant(c.variant)), scenario, invariants);
       expect(again.failures).toEqual([]);
       expect(again.rows).toHaveLength(scenario.steps.length);
+      expect(scenario.steps.length).toBe(config.script.length + (c.prefix?.length ?? 0) + v!.length);
       expect(again.rows.at(-1)!.violations).toContainEqual({ name: v!.invariant, message: v!.message });
       // The same steps without the variant keep the invariant, or cannot even be taken.
       let faithfulViolations: Array<{ name: string }> = [];
@@ -38,7 +39,7 @@ describe('§5.1 historical bugs on the composed coordinator are caught by the ch
       }
       expect(faithfulViolations.map((x) => x.name)).not.toContain(c.invariant);
 
-      const faithful = await runCheck({ config, user, mode: 'exact' });
+      const faithful = await runCheck({ config, user, mode: 'exact', prefix: c.prefix });
       expect(faithful.violations.map((x) => `${x.invariant}: ${x.message}`)).toEqual([]);
       expect(faithful.stopReason).not.toBe('violation');
       // The faithful run saw at least the depth of the counterexample: the bound did not hide it.
