@@ -12,7 +12,7 @@
  */
 import { catalogueInvariants } from './catalogueInvariants.js';
 import type { ClusterInvariant } from './invariants.js';
-import { drainReady, moveAdmitted } from './cataloguePrefixes.js';
+import { drainReady, moveAdmitted, originStopped } from './cataloguePrefixes.js';
 
 export interface CatalogueCase {
   /** The variant's ID (cluster/variants.ts). */
@@ -73,6 +73,13 @@ export const operatorCatalogue: CatalogueCase[] = [
     why: 'the origin must leave (the move falls through to OriginStopped with originRemoved) and then the destination: two crashes after the move is pushed, and one tick',
     config: { name: 'catalogue-B7', description: 'two nodes, the drain move n1 → n2 pushed; both nodes may crash and leave', ...drainMove(2), bounds: { maxDepth: 5 } },
     prefix: moveAdmitted,
+  },
+  {
+    variant: 'B6',
+    invariant: 'I5 an add epoch is offered to one node only',
+    why: 'the origin must have stopped and the add to the destination been sent before the destination leaves: from OriginStopped, one crash of n2, its leave and two ticks (the add to n2 still in flight when the fallback re-sends it to n1)',
+    config: { name: 'catalogue-B6', description: 'two nodes, the drain move n1 → n2 with the origin stopped; n2 may crash and leave', ...drainMove(1), bounds: { maxDepth: 5 } },
+    prefix: originStopped,
   },
 ];
 

@@ -44,3 +44,22 @@ export const moveAdmitted: readonly unknown[] = [
   {"coordinator-tick": {}},
   {"store": {"call": {"coordinatorVersion": "1", "changefeedId": "cf", "purpose": "admission", "op": {"op": "bump", "candidate": "0"}}, "outcome": "ok"}},
 ];
+
+/**
+ * {@link moveAdmitted}, then the move's remove delivered to n1, the maintainer's dispatchers closed
+ * and its Stopped status delivered: the move is in OriginStopped with the origin really stopped
+ * (§2.2 Check 1); the next tick binds n2 and sends the AddMaintainer with the new epoch.
+ */
+export const originStopped: readonly unknown[] = [
+  ...moveAdmitted,
+  {"deliver": {"type": "NodeHeartbeat", "to": "coord", "liveness": "Draining", "nodeEpoch": "1", "forced": true, "from": "n1"}},
+  {"coordinator-tick": {}},
+  {"deliver": {"type": "RemoveMaintainerRequest", "to": "n1", "changefeedId": "cf", "cascade": false, "removed": false, "maintainerEpoch": "2", "from": "coord"}},
+  {"deliver": {"type": "DispatcherRequest", "to": "n1", "changefeedId": "cf", "maintainerEpoch": "2", "dispatcher": "cf/ddl-1", "kind": "remove", "from": "n1"}},
+  {"runtime": {"node": "n1", "kind": "remove", "changefeedId": "cf", "dispatcher": "cf/ddl-1", "owner": "n1"}},
+  {"deliver": {"type": "DispatcherStatus", "from": "n1", "to": "n1", "changefeedId": "cf", "dispatcher": "cf/ddl-1", "state": "Stopped"}},
+  {"coordinator-tick": {}},
+  {"deliver": {"type": "RemoveMaintainerRequest", "to": "n1", "changefeedId": "cf", "cascade": false, "removed": false, "maintainerEpoch": "2", "from": "coord"}},
+  {"tick": {"node": "n1", "changefeedId": "cf", "tick": "HEARTBEAT"}},
+  {"deliver": {"type": "MaintainerStatus", "to": "coord", "changefeedId": "cf", "state": "Stopped", "maintainerEpoch": "2", "bootstrapDone": true, "error": false, "from": "n1"}},
+];
