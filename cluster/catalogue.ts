@@ -83,5 +83,40 @@ export const operatorCatalogue: CatalogueCase[] = [
   },
 ];
 
-/** Variants of the coordinator and operator side that the cluster model cannot express, and why. */
-export const notExpressible: Array<{ variant: string; reason: string }> = [];
+/**
+ * Variants of the coordinator and operator side that the composed cluster cannot show yet, and why.
+ * B5 is a variant (cluster/variants.ts) without a cluster case: nothing in the world stops a
+ * changefeed during a move yet; the others need glue the model does not have.
+ */
+export const notExpressible: Array<{ variant: string; reason: string }> = [
+  {
+    variant: 'B5',
+    reason:
+      'the variant exists (glue.operatorController.originStopTarget) and I23 catches it (test: a stop during a move in RemoveOrigin carries the bumped epoch), but no world step pushes a stop during a move yet: it needs the pause/remove API or the Warning state change as world actions (issue 12)',
+  },
+  {
+    variant: 'B2',
+    reason:
+      'two concurrent bumps for one changefeed never arise in the composed coordinator: besides the admission machine, the coordinator glue keeps one admission per changefeed (cluster/coordinator.ts admit) and the schedulers drop proposals for a reserved changefeed (schedulers.ts predictedAdmission), and a bump\'s answer and its recheck are one step; removing the reservation from the machine alone changes nothing',
+  },
+  {
+    variant: 'B10',
+    reason:
+      'the panic is a bootstrap glue function (machines/coordinator/bootstrap.ts selectBootstrapMaintainer) that cluster/coordinator.ts calls directly, and a panic has no world state yet (the step would throw): it needs a bootstrap hook in the coordinator glue and a coordinator-panicked state that an availability invariant reads',
+  },
+  {
+    variant: 'B11',
+    reason:
+      'the stale owners\' stop epoch is chosen in bootstrapCoordinator, called directly by cluster/coordinator.ts (no hook yet); its effect is liveness (the strict maintainer drops the stop, which never completes), so it also needs a sharper invariant ("every bootstrap stop carries the epoch its owner reported")',
+  },
+  {
+    variant: 'B27',
+    reason:
+      'the store model makes each write one atomic step without ModRevisions or compare-and-swap retries (cluster/store.ts), and the composed coordinator has no checkpoint writer, so the conflicts that exhausted the bump\'s retries cannot occur',
+  },
+  {
+    variant: 'B29',
+    reason:
+      'no writer in the composed world persists the checkpoint (UpdateChangefeedCheckpointTs) and no bump carries a status update (admission bumps are epoch-only); once the state change and resume API are world steps, a store variant whose status-updating bump writes the caller\'s stale checkpoint is caught by "I1 persisted checkpoint never decreases" (cluster/catalogueInvariants.ts)',
+  },
+];

@@ -21,7 +21,7 @@ import { OpchartsError } from '../machines/errors.js';
 import { findModel } from '../models/index.js';
 import type { ClusterInvariant } from './invariants.js';
 import { clusterModel } from './model.js';
-import { catalogueVariants, type Variant } from './variants.js';
+import { catalogueVariants, type Variant, type VariantGlue } from './variants.js';
 import { TableStepper } from './stepper.js';
 import { apply, initialWorld, type Action, type ClusterConfig, type World } from './world.js';
 import { replay, type Scenario } from './scenario.js';
@@ -101,7 +101,10 @@ export class VariantStepper extends TableStepper {
       const faithful = COMPOSED_MACHINES[name] ?? findModel(name)?.machine;
       if (faithful) this.replacements.set(faithful, machine);
     }
+    this.glue = variant?.glue?.operatorController;
   }
+  /** The variant's replacements of the operator controller's glue (the controller reads them from its stepper). */
+  readonly glue: VariantGlue['operatorController'];
   override table(machine: AnyStateMachine) {
     return super.table(this.replacements.get(machine) ?? machine);
   }

@@ -15,6 +15,7 @@ import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
 import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
 import { maxEpoch } from '../machines/epoch.js';
+import type { OperatorControllerGlue } from '../machines/coordinator/operatorController.js';
 
 export interface Variant {
   /** The bug's ID in spec §5.1. */
@@ -31,6 +32,18 @@ export interface Variant {
    * one that needs other components), where the checker must catch it.
    */
   caughtBy?: string;
+  /**
+   * Glue the variant replaces, by name, where the bug lived between machines rather than in one:
+   * `operatorController` entries replace the operator controller's named functions
+   * (machines/coordinator/operatorController.ts `OperatorControllerGlue`), which the composed
+   * coordinator's controller takes from the world's stepper (cluster/check.ts VariantStepper).
+   */
+  glue?: VariantGlue;
+}
+
+/** The glue a variant may replace (see {@link Variant.glue}). */
+export interface VariantGlue {
+  operatorController?: Partial<OperatorControllerGlue>;
 }
 
 type Ctx = Record<string, any>;
@@ -214,6 +227,14 @@ export const operatorVariants: Variant[] = [
     reintroduces: 'a move whose destination is removed after the add was sent falls back to the origin and re-sends the add with the same epoch',
     invariant: 'I5',
     machines: { moveMaintainer: moveB6 },
+  },
+  {
+    id: 'B5',
+    reintroduces: 'a stop during a move goes to the DB node with the in-memory (bumped) epoch, not to the origin with originEpoch, before the target is bound',
+    invariant: 'I23',
+    machines: {},
+    // Before bb1e1b1dc the stop path did not ask the move for its origin (§2.3.2 steps 2 and 4).
+    glue: { operatorController: { originStopTarget: () => undefined } },
   },
 ];
 

@@ -137,6 +137,23 @@ export interface OperatorStepper {
   start(machine: AnyStateMachine, input: unknown): { snapshot: AnyMachineSnapshot; effects: ReadonlyArray<{ type: string }> };
   step(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: OperatorEvent): { snapshot: AnyMachineSnapshot; effects: ReadonlyArray<{ type: string }> };
   machineFor?(machine: AnyStateMachine): AnyStateMachine;
+  /** Named controller glue to use in place of the faithful functions (see {@link OperatorControllerGlue}). */
+  glue?: Partial<OperatorControllerGlue>;
+}
+
+/**
+ * The controller's glue between its machines that a host may replace by name: a checker's
+ * historical-bug variant puts an old rule back here (cluster/variants.ts `glue.operatorController`),
+ * the way a machine variant replaces a machine. Each entry documents the faithful function it stands
+ * for; absent entries keep the faithful one.
+ */
+export interface OperatorControllerGlue {
+  /**
+   * §2.3.2 step 2 (`moveOriginStopTargetLocked`): the origin and `originEpoch` a stop without a
+   * given epoch uses while the changefeed's move has not bound its target; faithful:
+   * moveMaintainer.ts `originStopTarget` (§5.1 B5).
+   */
+  originStopTarget(slot: { value: unknown; context: MoveMaintainerContext }): { node: NodeId; maintainerEpoch: Uint64 } | undefined;
 }
 
 /** What every controller function returns: the new value and what was emitted, in order. */
@@ -576,7 +593,7 @@ function stopChangefeedImpl(
 
   let origin: { node: NodeId; maintainerEpoch: Uint64 } | undefined;
   const current = state.operators.get(changefeedId);
-  if (givenEpoch === undefined && current?.kind === 'move') origin = originStopTarget(current);
+  if (givenEpoch === undefined && current?.kind === 'move') origin = (state.stepper?.glue?.originStopTarget ?? originStopTarget)(current);
 
   let next = state;
   let scheduledNode = '';

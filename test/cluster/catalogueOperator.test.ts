@@ -6,7 +6,12 @@
  * configuration and bounds keeps every invariant.
  */
 import { describe, expect, it } from 'vitest';
-import { findVariant, runCheck, VariantStepper } from '../../cluster/check.js';
+import { findVariant, runCheck, traceToScenario, VariantStepper } from '../../cluster/check.js';
+import { moveAdmitted } from '../../cluster/cataloguePrefixes.js';
+import { I23 } from '../../cluster/operatorInvariants.js';
+import type { Message } from '../../cluster/node.js';
+import type { World } from '../../cluster/world.js';
+import * as oc from '../../machines/coordinator/operatorController.js';
 import { catalogueUserInvariants, notExpressible, operatorCatalogue } from '../../cluster/catalogue.js';
 import { parseCheckConfig } from '../../cluster/configs.js';
 import { replay } from '../../cluster/scenario.js';
@@ -55,5 +60,31 @@ describe('§5.1 historical bugs on the composed coordinator are caught by the ch
       expect(ids).not.toContain(n.variant);
       expect(n.reason.length).toBeGreaterThan(40);
     }
+  });
+});
+
+describe('§5.1 B5: the stop path\'s glue reaches the composed coordinator\'s controller', () => {
+  /** The world after the catalogue's moveAdmitted prefix, under a stepper, and a StopChangefeed on it (§2.3.2) as one step. */
+  function stopDuringMove(stepper: VariantStepper) {
+    const c = operatorCatalogue.find((x) => x.variant === 'B4')!;
+    const config = parseCheckConfig(c.config);
+    const scenario = traceToScenario(config, { steps: [] } as never, '(prefix)', { prefix: moveAdmitted });
+    const prev = replay(stepper, { ...scenario, expect: [] }, []).rows.at(-1)!.world;
+    const ctl = prev.coordinator!.controller!;
+    expect(ctl.operators.get('cf')).toMatchObject({ kind: 'move', value: 'RemoveOrigin', context: { origin: 'n1', originEpoch: 2n, maintainerEpoch: 3n } });
+    // The stop operator's Schedule is its first message (the next poll sends it).
+    const stopped = oc.poll(oc.stopChangefeed(ctl, 'cf', false).state, ctl.clockMs + oc.OPERATOR_RESEND_INTERVAL_MS);
+    const sent = stopped.effects.filter((e) => e.type === 'RemoveMaintainerRequest').map((e) => ({ ...e, from: 'coord' }) as Message);
+    const next: World = { ...prev, coordinator: { ...prev.coordinator!, controller: stopped.state }, inFlight: [...prev.inFlight, ...sent] };
+    return { sent, verdict: I23.check(next, { prev, action: { kind: 'coordinator-tick' } }) };
+  }
+
+  it('faithful: the stop goes to the origin with originEpoch; with B5 it carries the bumped epoch and I23 is violated', () => {
+    const faithful = stopDuringMove(new VariantStepper());
+    expect(faithful.sent).toMatchObject([{ to: 'n1', maintainerEpoch: 2n }]);
+    expect(faithful.verdict).toBe(true);
+    const b5 = stopDuringMove(new VariantStepper(findVariant('B5')));
+    expect(b5.sent).toMatchObject([{ to: 'n1', maintainerEpoch: 3n }]);
+    expect(b5.verdict).toMatch(/RemoveMaintainer\(cf\) to n1 at epoch 3 during a move from n1 \(originEpoch 2\)/);
   });
 });
