@@ -21,7 +21,7 @@ import { OpchartsError } from '../machines/errors.js';
 import { findModel } from '../models/index.js';
 import type { ClusterInvariant } from './invariants.js';
 import { clusterModel } from './model.js';
-import { machineVariants, type Variant } from './variants.js';
+import { catalogueVariants, type Variant, type VariantGlue } from './variants.js';
 import { TableStepper } from './stepper.js';
 import { apply, initialWorld, type Action, type ClusterConfig, type World } from './world.js';
 import { replay, type Scenario } from './scenario.js';
@@ -36,11 +36,14 @@ import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
 import { drainSessionMachine } from '../machines/coordinator/drainSession.js';
 import { admissionMachine } from '../machines/admission.js';
+import { addMaintainerMachine } from '../machines/addMaintainer.js';
+import { moveMaintainerMachine } from '../machines/moveMaintainer.js';
+import { stopChangefeedMachine } from '../machines/stopChangefeed.js';
 
 /**
  * The machines the cluster world steps through its stepper, by model name; a variant may replace
  * only these. The coordinator's machines count with a composed coordinator; the operators (add,
- * move, stop) are stepped inside the operator controller and cannot be replaced yet.
+ * move, stop) are stepped inside the operator controller through the same stepper.
  */
 export const COMPOSED_MACHINES: Record<string, AnyStateMachine> = {
   nodeLiveness: nodeLivenessMachine,
@@ -51,6 +54,10 @@ export const COMPOSED_MACHINES: Record<string, AnyStateMachine> = {
   drainNode: drainNodeMachine,
   drainSession: drainSessionMachine,
   admission: admissionMachine,
+  // Stepped inside the operator controller through the world's stepper (its `stepper` option).
+  addMaintainer: addMaintainerMachine,
+  moveMaintainer: moveMaintainerMachine,
+  stopChangefeed: stopChangefeedMachine,
 };
 
 /** An unknown variant, or one that changes a machine the cluster world does not compose yet. */
@@ -68,13 +75,14 @@ export class InvariantModuleError extends OpchartsError {
 }
 
 /** The variants `--variant` accepts: those whose machines are all composed in the cluster world. */
-export function clusterVariants(): Variant[] {
-  return machineVariants.filter((v) => Object.keys(v.machines).every((m) => m in COMPOSED_MACHINES));
+export function clusterVariants(catalogue: readonly Variant[] = catalogueVariants): Variant[] {
+  return catalogue.filter((v) => Object.keys(v.machines).every((m) => m in COMPOSED_MACHINES));
 }
 
-export function findVariant(name: string): Variant {
-  const v = machineVariants.find((x) => x.id === name);
-  const usable = clusterVariants().map((x) => x.id);
+/** The variant named `name` in the catalogue (by default every variant of cluster/variants.ts). */
+export function findVariant(name: string, catalogue: readonly Variant[] = catalogueVariants): Variant {
+  const v = catalogue.find((x) => x.id === name);
+  const usable = clusterVariants(catalogue).map((x) => x.id);
   if (!v) throw new VariantError(`unknown variant "${name}"; the cluster model takes: ${usable.join(', ')}`);
   const missing = Object.keys(v.machines).filter((m) => !(m in COMPOSED_MACHINES));
   if (missing.length) throw new VariantError(`variant ${name} changes ${missing.join(', ')}, which the cluster model does not compose yet; it takes: ${usable.join(', ')}`);
@@ -93,9 +101,16 @@ export class VariantStepper extends TableStepper {
       const faithful = COMPOSED_MACHINES[name] ?? findModel(name)?.machine;
       if (faithful) this.replacements.set(faithful, machine);
     }
+    this.glue = variant?.glue?.operatorController;
   }
+  /** The variant's replacements of the operator controller's glue (the controller reads them from its stepper). */
+  readonly glue: VariantGlue['operatorController'];
   override table(machine: AnyStateMachine) {
     return super.table(this.replacements.get(machine) ?? machine);
+  }
+  /** The machine stepped in place of a faithful one (the operator controller resolves its slots with it). */
+  machineFor(machine: AnyStateMachine): AnyStateMachine {
+    return this.replacements.get(machine) ?? machine;
   }
 }
 
@@ -137,12 +152,33 @@ export async function loadInvariantModule(file: string): Promise<ClusterInvarian
   return invariantsFromModule(file, mod);
 }
 
-/** The world at the start of a check: every node up, the coordinator's script in flight. */
-export function startWorld(stepper: TableStepper, config: CheckConfig): World {
+/** A prefix that cannot be taken from the configuration's initial world. */
+export class CheckPrefixError extends OpchartsError {
+  constructor(message: string) {
+    super('INVALID_PREFIX', message);
+  }
+}
+
+/**
+ * The world at the start of a check: every node up, the coordinator's script in flight, and then
+ * the `prefix` steps taken (scenario steps, cluster/scenario.ts format), if any. A prefix starts
+ * the search where a bug's window opens (the historical-bug catalogue, cluster/catalogue.ts): the
+ * checker then explores every interleaving from that world, and a counterexample's scenario is the
+ * prefix followed by the shortest trace from it.
+ */
+export function startWorld(stepper: TableStepper, config: CheckConfig, prefix: readonly unknown[] = []): World {
   let w = initialWorld(stepper, config.cluster);
   const cluster = explorerCluster(config);
   for (const message of config.script) w = apply(stepper, w, { kind: 'send', message }, cluster);
-  return w;
+  if (prefix.length === 0) return w;
+  const scenario = traceToScenario(config, { steps: [] } as unknown as Trace<World, Action>, '(prefix)', { prefix });
+  let r: ReturnType<typeof replay>;
+  try {
+    r = replay(stepper, { ...scenario, expect: [] }, []);
+  } catch (e) {
+    throw new CheckPrefixError(`the prefix cannot be taken: ${(e as Error).message}`);
+  }
+  return r.rows[r.rows.length - 1]!.world;
 }
 
 /** The explorer drops what nodes send to a coordinator that is not composed in (it has no reader). */
@@ -161,6 +197,8 @@ export interface CheckOptions {
   forceParallel?: boolean;
   maxStates?: number;
   maxDepth?: number;
+  /** Scenario steps taken before the search starts (see {@link startWorld}); depth counts from its end. */
+  prefix?: readonly unknown[];
   onProgress?(p: Progress): void;
   clock?: () => number;
 }
@@ -201,6 +239,8 @@ export interface CheckResult {
   peakRssBytes: number;
   bytesPerState: number;
   invariantsChecked: string[];
+  /** Steps of the prefix taken before the search (see {@link startWorld}); counterexample lengths count from its end. */
+  prefixSteps: number;
   violations: CheckViolation[];
 }
 
@@ -209,13 +249,15 @@ export interface CheckSpec {
   config: CheckConfig;
   variant?: string;
   invariantModule?: string;
+  /** Scenario steps taken before the search starts (see {@link startWorld}). */
+  prefix?: readonly unknown[];
 }
 
 /** The model and invariants of one check, built identically on every thread. */
 export function buildCheck(spec: CheckSpec, userInvariants: ClusterInvariant[] = []) {
   const variant = spec.variant === undefined ? undefined : findVariant(spec.variant);
   const stepper = new VariantStepper(variant);
-  const initial = startWorld(stepper, spec.config);
+  const initial = startWorld(stepper, spec.config, spec.prefix);
   const model = clusterModel(stepper, spec.config.cluster, initial, `cluster:${spec.config.name}${variant ? `+${variant.id}` : ''}`);
   return { variant, stepper, initial, model, invariants: [...builtInInvariants, ...userInvariants] };
 }
@@ -266,8 +308,8 @@ export function actionToStep(a: Action): Record<string, unknown> {
 }
 
 /** The shortest trace as a scenario: the coordinator's script as sends, then the trace's steps. */
-export function traceToScenario(config: CheckConfig, trace: Trace<World, Action>, violated: string, extra: { variant?: string; invariantModule?: string }): Record<string, unknown> {
-  const steps = [...config.script.map((message) => actionToStep({ kind: 'send', message })), ...trace.steps.map((s) => actionToStep(s.action))];
+export function traceToScenario(config: CheckConfig, trace: Trace<World, Action>, violated: string, extra: { variant?: string; invariantModule?: string; prefix?: readonly unknown[] }): Record<string, unknown> {
+  const steps = [...config.script.map((message) => actionToStep({ kind: 'send', message })), ...(extra.prefix ?? []), ...trace.steps.map((s) => actionToStep(s.action))];
   const { coordinator, nodes, changefeeds, capacity, budgets, ticks, ...composed } = config.cluster;
   return {
     description: `shortest trace to a violation of ${violated} found by opcharts check (config ${config.name}${extra.variant ? `, variant ${extra.variant}` : ''})`,
@@ -324,7 +366,7 @@ export class CheckReplayError extends OpchartsError {
  * violation (same invariant, same values), else the scenario would lie and this throws.
  */
 export function violationArtefacts(spec: CheckSpec, v: ExploreReport<World, Action>['violations'][number], invariants: readonly ClusterInvariant[]): CheckViolation {
-  const scenario = traceToScenario(spec.config, v.trace, v.name, { variant: spec.variant, invariantModule: spec.invariantModule });
+  const scenario = traceToScenario(spec.config, v.trace, v.name, { variant: spec.variant, invariantModule: spec.invariantModule, prefix: spec.prefix });
   const stepper = new VariantStepper(spec.variant === undefined ? undefined : findVariant(spec.variant));
   const r = replay(stepper, scenario, invariants);
   const last = r.rows[r.rows.length - 1];
@@ -352,7 +394,7 @@ export const EXACT_NOTE = 'exact: every visited state is stored in full; no stat
 
 /** Runs one check. Violations of user invariants need `user`; the spec's `invariantModule` is recorded in scenarios. */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
-  const spec: CheckSpec = { config: options.config, variant: options.variant, invariantModule: options.user?.module };
+  const spec: CheckSpec = { config: options.config, variant: options.variant, invariantModule: options.user?.module, ...(options.prefix?.length ? { prefix: options.prefix } : {}) };
   const { variant, model, invariants } = buildCheck(spec, options.user?.invariants ?? []);
   const workers = options.workers ?? 1;
   const maxStates = options.maxStates ?? options.config.bounds.maxStates;
@@ -393,6 +435,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     peakRssBytes: report.peakRssBytes,
     bytesPerState: report.bytesPerState,
     invariantsChecked: invariants.map((i) => i.name),
+    prefixSteps: spec.prefix?.length ?? 0,
     violations: report.violations.map((v) => violationArtefacts(spec, v, invariants)),
   };
 }

@@ -580,7 +580,7 @@ class Glue {
       persisted,
       responses: this.c.members.map((node) => ({ node, statuses: this.c.bootstrapStatuses[node] ?? [] })),
     });
-    let ctl = oc.createOperatorController({ selfNode: this.c.node, aliveNodes: this.c.members, batchSize: env.batchSize ?? 1 });
+    let ctl = oc.createOperatorController({ selfNode: this.c.node, aliveNodes: this.c.members, batchSize: env.batchSize ?? 1, stepper: this.stepper });
     ctl = { ...ctl, db: result.changefeeds.db, infos: new Map([...result.changefeeds.meta].map(([id, m]) => [id, { epoch: m.epoch, checkpointTs: m.checkpointTs }])) };
     const feeds = Object.fromEntries([...result.changefeeds.meta].map(([id, m]) => [id, { state: m.state, error: m.error !== null, incarnation: 0 }]));
     this.c = { ...this.c, controller: ctl, bootstrapStatuses: {}, feeds, created: 0 };

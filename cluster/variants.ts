@@ -7,7 +7,7 @@
  * The variants here are the ones a single machine can express; the ones that live between
  * components (B2's interleaving, B5, B6, B10, B11, B20, B22, B23 …) join with the cluster model.
  */
-import { assign, emit, type AnyStateMachine } from 'xstate';
+import { assign, createMachine, emit, type AnyStateMachine } from 'xstate';
 import { moveMaintainerMachine } from '../machines/moveMaintainer.js';
 import { addMaintainerMachine } from '../machines/addMaintainer.js';
 import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
@@ -15,6 +15,7 @@ import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
 import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
 import { maxEpoch } from '../machines/epoch.js';
+import type { OperatorControllerGlue } from '../machines/coordinator/operatorController.js';
 
 export interface Variant {
   /** The bug's ID in spec §5.1. */
@@ -31,6 +32,18 @@ export interface Variant {
    * one that needs other components), where the checker must catch it.
    */
   caughtBy?: string;
+  /**
+   * Glue the variant replaces, by name, where the bug lived between machines rather than in one:
+   * `operatorController` entries replace the operator controller's named functions
+   * (machines/coordinator/operatorController.ts `OperatorControllerGlue`), which the composed
+   * coordinator's controller takes from the world's stepper (cluster/check.ts VariantStepper).
+   */
+  glue?: VariantGlue;
+}
+
+/** The glue a variant may replace (see {@link Variant.glue}). */
+export interface VariantGlue {
+  operatorController?: Partial<OperatorControllerGlue>;
 }
 
 type Ctx = Record<string, any>;
@@ -173,3 +186,57 @@ export const machineVariants: Variant[] = [
     machines: { maintainerRegistry: maintainerRegistryMachine.provide({ guards: { isIgnoredBeforeBootstrap: () => false } as never }) },
   },
 ];
+
+/**
+ * §5.1 B6 as a machine: the move's AddTarget state before `3c9a2e1d9` — when the destination is
+ * removed after the AddMaintainer may have been delivered, the move falls back to the origin
+ * (OriginStopped, target := origin), and its next Schedule binds the origin and re-sends the add
+ * with the same post-bump epoch. The structure changes (a transition, not an implementation), so
+ * the variant is the faithful definition with that one transition put back; its guards and actions
+ * are the faithful ones.
+ */
+const moveConfig = moveMaintainerMachine.config as unknown as { states: Record<string, { on: Record<string, unknown> }> };
+const moveB6 = createMachine(
+  {
+    ...(moveMaintainerMachine.config as object),
+    states: {
+      ...moveConfig.states,
+      AddTarget: {
+        ...moveConfig.states.AddTarget,
+        on: {
+          ...moveConfig.states.AddTarget!.on,
+          NODE_REMOVED: [
+            { guard: 'isTargetRemoved', target: 'OriginStopped', actions: 'fallBackToOrigin' },
+            { guard: 'isOriginRemoved', actions: 'recordOriginRemoved' },
+          ],
+        },
+      },
+    },
+  } as never,
+  moveMaintainerMachine.implementations as never,
+) as unknown as AnyStateMachine;
+
+/**
+ * The coordinator-side variants of the catalogue that the cluster checker catches (cluster/catalogue.ts
+ * gives each its configuration and the invariant it breaks): the ones that show only in the composed
+ * cluster, or that replace glue rather than a machine (`glue`).
+ */
+export const operatorVariants: Variant[] = [
+  {
+    id: 'B6',
+    reintroduces: 'a move whose destination is removed after the add was sent falls back to the origin and re-sends the add with the same epoch',
+    invariant: 'I5',
+    machines: { moveMaintainer: moveB6 },
+  },
+  {
+    id: 'B5',
+    reintroduces: 'a stop during a move goes to the DB node with the in-memory (bumped) epoch, not to the origin with originEpoch, before the target is bound',
+    invariant: 'I23',
+    machines: {},
+    // Before bb1e1b1dc the stop path did not ask the move for its origin (§2.3.2 steps 2 and 4).
+    glue: { operatorController: { originStopTarget: () => undefined } },
+  },
+];
+
+/** Every variant of the catalogue: the machine-level ones, then the coordinator-side ones. */
+export const catalogueVariants: Variant[] = [...machineVariants, ...operatorVariants];

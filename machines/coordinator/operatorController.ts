@@ -115,6 +115,45 @@ export interface OperatorControllerState {
   readonly batchSize: number;
   /** The time of the latest poll (virtual ms): a pushed operator is due from then on. */
   readonly clockMs: number;
+  /**
+   * How the operator machines are stepped, when a host substitutes its own (see
+   * {@link OperatorStepper}); absent: XState's `transition` on the faithful machines. Not part of
+   * the value's identity ({@link canonicalController} leaves it out).
+   */
+  readonly stepper?: OperatorStepper;
+}
+
+/**
+ * A host's way of stepping the operator machines (add, move, stop) in place of XState's
+ * `initialTransition` / `transition`: the cluster model passes its world stepper here, so that a
+ * checker's variant of addMaintainer or moveMaintainer (cluster/variants.ts, §5.1 B4, B7, B8) runs
+ * inside the controller and the transitions are cached like every other machine's. The contract is
+ * cluster/stepper.ts's `Stepper`: the same results as XState's pure functions on the machine it
+ * steps. `machineFor` names the machine actually stepped for a faithful one (a replacement), so
+ * that the controller resolves its slots' snapshots with it: XState looks named guards and actions
+ * up on the snapshot's own machine.
+ */
+export interface OperatorStepper {
+  start(machine: AnyStateMachine, input: unknown): { snapshot: AnyMachineSnapshot; effects: ReadonlyArray<{ type: string }> };
+  step(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: OperatorEvent): { snapshot: AnyMachineSnapshot; effects: ReadonlyArray<{ type: string }> };
+  machineFor?(machine: AnyStateMachine): AnyStateMachine;
+  /** Named controller glue to use in place of the faithful functions (see {@link OperatorControllerGlue}). */
+  glue?: Partial<OperatorControllerGlue>;
+}
+
+/**
+ * The controller's glue between its machines that a host may replace by name: a checker's
+ * historical-bug variant puts an old rule back here (cluster/variants.ts `glue.operatorController`),
+ * the way a machine variant replaces a machine. Each entry documents the faithful function it stands
+ * for; absent entries keep the faithful one.
+ */
+export interface OperatorControllerGlue {
+  /**
+   * §2.3.2 step 2 (`moveOriginStopTargetLocked`): the origin and `originEpoch` a stop without a
+   * given epoch uses while the changefeed's move has not bound its target; faithful:
+   * moveMaintainer.ts `originStopTarget` (§5.1 B5).
+   */
+  originStopTarget(slot: { value: unknown; context: MoveMaintainerContext }): { node: NodeId; maintainerEpoch: Uint64 } | undefined;
 }
 
 /** What every controller function returns: the new value and what was emitted, in order. */
@@ -168,6 +207,8 @@ export function createOperatorController(options: {
   selfNode: NodeId;
   aliveNodes: Iterable<NodeId>;
   batchSize?: number;
+  /** Steps the operator machines (a host's caching stepper, a checker's variants); default XState's `transition`. */
+  stepper?: OperatorStepper;
 }): OperatorControllerState {
   const batchSize = options.batchSize ?? 10_000;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidControllerArgumentError('batchSize', 'expected a positive integer');
@@ -181,6 +222,7 @@ export function createOperatorController(options: {
     epochBumping: new Set(),
     batchSize,
     clockMs: 0,
+    ...(options.stepper ? { stepper: options.stepper } : {}),
   };
 }
 
@@ -268,11 +310,29 @@ function slotFrom(kind: OperatorKind, snapshot: AnyMachineSnapshot, notifyAtMs: 
   return { kind, value: snapshot.value as string, context: snapshot.context, notifyAtMs } as OperatorSlot;
 }
 
-function stepSlot(slot: OperatorSlot, event: OperatorEvent): { slot: OperatorSlot; effects: Effect[] } {
-  const machine = MACHINES[slot.kind];
+/** Steps an operator machine with the controller's stepper, or XState's pure `transition`. */
+function stepSlot(state: OperatorControllerState, slot: OperatorSlot, event: OperatorEvent): { slot: OperatorSlot; effects: Effect[] } {
+  const faithful = MACHINES[slot.kind];
+  const stepper = state.stepper;
+  const machine = stepper?.machineFor?.(faithful) ?? faithful;
   const snapshot = machine.resolveState({ value: slot.value, context: slot.context });
+  if (stepper) {
+    const r = stepper.step(faithful, snapshot, event);
+    return { slot: slotFrom(slot.kind, r.snapshot, slot.notifyAtMs), effects: [...r.effects] as Effect[] };
+  }
   const [next, actions] = transition(machine, snapshot, event);
   return { slot: slotFrom(slot.kind, next, slot.notifyAtMs), effects: emittedOf(actions) };
+}
+
+/** An operator machine's initial snapshot and its Start effects (entry actions). */
+function startSlot(state: OperatorControllerState, kind: OperatorKind, input: unknown): { snapshot: AnyMachineSnapshot; effects: Effect[] } {
+  const faithful = MACHINES[kind];
+  if (state.stepper) {
+    const r = state.stepper.start(faithful, input);
+    return { snapshot: r.snapshot, effects: [...r.effects] as Effect[] };
+  }
+  const [snapshot, actions] = initialTransition(faithful, input);
+  return { snapshot, effects: emittedOf(actions) };
 }
 
 /** The operator to push: what its constructor captured (§2.2: a move's origin and originEpoch). */
@@ -356,19 +416,18 @@ function inputOf(state: OperatorControllerState, spec: OperatorSpec): unknown {
  */
 export function pushOperator(state: OperatorControllerState, spec: OperatorSpec): ControllerStep {
   if (state.operators.has(spec.changefeedId)) throw new OperatorExistsError(spec.changefeedId);
-  const machine = MACHINES[spec.kind];
-  const [initial, startActions] = initialTransition(machine, inputOf(state, spec));
-  let slot = slotFrom(spec.kind, initial, state.clockMs);
+  const started = startSlot(state, spec.kind, inputOf(state, spec));
+  let slot = slotFrom(spec.kind, started.snapshot, state.clockMs);
   const effects: Effect[] = [];
   for (const n of affectedNodes(slot)) {
     if (!state.aliveNodes.has(n)) {
-      const r = stepSlot(slot, { type: 'NODE_REMOVED', node: n });
+      const r = stepSlot(state, slot, { type: 'NODE_REMOVED', node: n });
       slot = r.slot;
       effects.push(...r.effects);
     }
   }
   const skipStart = spec.kind === 'move' && isOperatorFinished(slot);
-  if (!skipStart) effects.push(...emittedOf(startActions));
+  if (!skipStart) effects.push(...started.effects);
   return applyEffects({ ...state, operators: withEntry(state.operators, spec.changefeedId, slot) }, effects);
 }
 
@@ -392,7 +451,7 @@ export function poll(state: OperatorControllerState, nowMs: number): ControllerS
   let scheduled = 0;
   for (const [cf, slot] of queue) {
     if (isOperatorFinished(slot)) {
-      const r = stepSlot(slot, { type: 'POST_FINISH' });
+      const r = stepSlot(current, slot, { type: 'POST_FINISH' });
       current = withoutOperator(current, cf);
       const applied = applyEffects(current, r.effects);
       current = applied.state;
@@ -400,7 +459,7 @@ export function poll(state: OperatorControllerState, nowMs: number): ControllerS
       continue;
     }
     if (nowMs < slot.notifyAtMs) break;
-    const r = stepSlot({ ...slot, notifyAtMs: nowMs + OPERATOR_RESEND_INTERVAL_MS } as OperatorSlot, { type: 'SCHEDULE' });
+    const r = stepSlot(current, { ...slot, notifyAtMs: nowMs + OPERATOR_RESEND_INTERVAL_MS } as OperatorSlot, { type: 'SCHEDULE' });
     current = { ...current, operators: withEntry(current.operators, cf, r.slot) };
     const applied = applyEffects(current, r.effects);
     current = applied.state;
@@ -435,7 +494,7 @@ export function updateOperatorStatus(
 ): ControllerStep {
   const slot = state.operators.get(changefeedId);
   if (!slot) return { state, effects: [] };
-  const r = stepSlot(slot, { type: 'STATUS', from, state: status.state, bootstrapDone: status.bootstrapDone, maintainerEpoch: assertUint64(status.maintainerEpoch, 'maintainerEpoch') });
+  const r = stepSlot(state, slot, { type: 'STATUS', from, state: status.state, bootstrapDone: status.bootstrapDone, maintainerEpoch: assertUint64(status.maintainerEpoch, 'maintainerEpoch') });
   return applyEffects({ ...state, operators: withEntry(state.operators, changefeedId, r.slot) }, r.effects);
 }
 
@@ -457,7 +516,7 @@ export function onNodeRemoved(state: OperatorControllerState, node: NodeId): Con
     }
   }
   for (const cf of [...state.operators.keys()].sort()) {
-    const r = stepSlot(current.operators.get(cf)!, { type: 'NODE_REMOVED', node });
+    const r = stepSlot(current, current.operators.get(cf)!, { type: 'NODE_REMOVED', node });
     current = { ...current, operators: withEntry(current.operators, cf, r.slot) };
     const applied = applyEffects(current, r.effects);
     current = applied.state;
@@ -474,7 +533,7 @@ export function onNodeRemoved(state: OperatorControllerState, node: NodeId): Con
 export function onTaskRemoved(state: OperatorControllerState, changefeedId: ChangefeedId): ControllerStep {
   const slot = state.operators.get(changefeedId);
   if (!slot) throw new NoOperatorError(changefeedId);
-  const r = stepSlot(slot, { type: 'TASK_REMOVED' });
+  const r = stepSlot(state, slot, { type: 'TASK_REMOVED' });
   return applyEffects({ ...state, operators: withEntry(state.operators, changefeedId, r.slot) }, r.effects);
 }
 
@@ -534,7 +593,7 @@ function stopChangefeedImpl(
 
   let origin: { node: NodeId; maintainerEpoch: Uint64 } | undefined;
   const current = state.operators.get(changefeedId);
-  if (givenEpoch === undefined && current?.kind === 'move') origin = originStopTarget(current);
+  if (givenEpoch === undefined && current?.kind === 'move') origin = (state.stepper?.glue?.originStopTarget ?? originStopTarget)(current);
 
   let next = state;
   let scheduledNode = '';
@@ -562,8 +621,8 @@ function pushStopOperator(state: OperatorControllerState, spec: Extract<Operator
   let current = state;
   const effects: Effect[] = [];
   if (old) {
-    const removedTask = stepSlot(old, { type: 'TASK_REMOVED' });
-    const finished = stepSlot(removedTask.slot, { type: 'POST_FINISH' });
+    const removedTask = stepSlot(current, old, { type: 'TASK_REMOVED' });
+    const finished = stepSlot(current, removedTask.slot, { type: 'POST_FINISH' });
     const applied = applyEffects(withoutOperator(current, spec.changefeedId), [...removedTask.effects, ...finished.effects]);
     current = applied.state;
     effects.push(...applied.effects);

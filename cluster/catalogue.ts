@@ -1,0 +1,122 @@
+/**
+ * The historical-bug catalogue on the composed cluster (spec §5.1, issue 13 item 5), coordinator and
+ * operator side: for each variant of cluster/variants.ts the smallest configuration found on which
+ * `opcharts check --variant ID` reaches a violation of the invariant the spec names (or a sharper one
+ * of cluster/catalogueInvariants.ts), while the faithful model on the same configuration and bounds
+ * has none. test/cluster/catalogueOperator.test.ts runs every row; the README table is generated
+ * from the numbers the test reports.
+ *
+ * Configurations are check configuration files (cluster/configs.ts). Bounds are part of them: the
+ * depth bound is at least the counterexample's length, so the faithful run explores every state the
+ * variant's counterexample could have used.
+ */
+import { catalogueInvariants } from './catalogueInvariants.js';
+import type { ClusterInvariant } from './invariants.js';
+import { drainReady, moveAdmitted, originStopped } from './cataloguePrefixes.js';
+
+export interface CatalogueCase {
+  /** The variant's ID (cluster/variants.ts). */
+  variant: string;
+  /** The invariant its shortest counterexample violates (a name of specs.ts or catalogueInvariants.ts). */
+  invariant: string;
+  /** Why this configuration is the smallest that shows the bug. */
+  why: string;
+  /** The check configuration (the file format of cluster/configs.ts). */
+  config: Record<string, unknown>;
+  /**
+   * Scenario steps taken before the search (cluster/cataloguePrefixes.ts): the bug's window. The
+   * faithful run starts from the same world; counterexample lengths count from its end.
+   */
+  prefix?: readonly unknown[];
+}
+
+/** The catalogue's own invariants, which a check of a catalogue case adds to the built-in ones. */
+export const catalogueUserInvariants: readonly ClusterInvariant[] = catalogueInvariants;
+
+/** One node, one changefeed, the composed coordinator without time or heartbeats. */
+const oneNode = {
+  nodes: ['n1'],
+  changefeeds: ['cf'],
+  capacity: 3,
+  budgets: { loss: 0, duplication: 0, crashes: 1 },
+  ticks: ['HEARTBEAT'],
+  coordinator: { compose: true, time: false, nodeHeartbeats: false },
+};
+
+/** Two nodes, one changefeed, DrainNode(n1) callable: the drain scheduler's move n1 → n2 (§2.5.3). */
+const drainMove = (crashes: number) => ({
+  nodes: ['n1', 'n2'],
+  changefeeds: ['cf'],
+  capacity: 4,
+  budgets: { loss: 0, duplication: 0, crashes },
+  ticks: ['HEARTBEAT'],
+  coordinator: { compose: true, time: false, drainTargets: ['n1'] },
+});
+
+export const operatorCatalogue: CatalogueCase[] = [
+  {
+    variant: 'B8',
+    invariant: 'I22 nothing Replicating on a removed node',
+    why: 'the add must succeed (the maintainer bootstraps and reports Working) and its node must crash and leave before the next poll runs PostFinish: one node and one crash suffice',
+    config: { name: 'catalogue-B8', description: 'one node: an add that succeeds, then its node crashes and leaves before PostFinish', ...oneNode, bounds: { maxDepth: 13 } },
+  },
+  {
+    variant: 'B4',
+    invariant: 'I23 move remove uses the owned epoch',
+    why: 'any move shows it on its first Schedule: the smallest move is the drain scheduler moving cf off a draining n1 to n2; the search starts when the drain is ready and finds the tick, the bump and the tick that sends the remove',
+    config: { name: 'catalogue-B4', description: 'two nodes, cf Replicating on n1, n1 draining: the drain move n1 → n2', ...drainMove(0), bounds: { maxDepth: 5 } },
+    prefix: drainReady,
+  },
+  {
+    variant: 'B7',
+    invariant: 'I22 no AddMaintainer to a removed node',
+    why: 'the origin must leave (the move falls through to OriginStopped with originRemoved) and then the destination: two crashes after the move is pushed, and one tick',
+    config: { name: 'catalogue-B7', description: 'two nodes, the drain move n1 → n2 pushed; both nodes may crash and leave', ...drainMove(2), bounds: { maxDepth: 5 } },
+    prefix: moveAdmitted,
+  },
+  {
+    variant: 'B6',
+    invariant: 'I5 an add epoch is offered to one node only',
+    why: 'the origin must have stopped and the add to the destination been sent before the destination leaves: from OriginStopped, one crash of n2, its leave and two ticks (the add to n2 still in flight when the fallback re-sends it to n1)',
+    config: { name: 'catalogue-B6', description: 'two nodes, the drain move n1 → n2 with the origin stopped; n2 may crash and leave', ...drainMove(1), bounds: { maxDepth: 5 } },
+    prefix: originStopped,
+  },
+];
+
+/**
+ * Variants of the coordinator and operator side that the composed cluster cannot show yet, and why.
+ * B5 is a variant (cluster/variants.ts) without a cluster case: nothing in the world stops a
+ * changefeed during a move yet; the others need glue the model does not have.
+ */
+export const notExpressible: Array<{ variant: string; reason: string }> = [
+  {
+    variant: 'B5',
+    reason:
+      'the variant exists (glue.operatorController.originStopTarget) and I23 catches it (test: a stop during a move in RemoveOrigin carries the bumped epoch), but no world step pushes a stop during a move yet: it needs the pause/remove API or the Warning state change as world actions (issue 12)',
+  },
+  {
+    variant: 'B2',
+    reason:
+      'two concurrent bumps for one changefeed never arise in the composed coordinator: besides the admission machine, the coordinator glue keeps one admission per changefeed (cluster/coordinator.ts admit) and the schedulers drop proposals for a reserved changefeed (schedulers.ts predictedAdmission), and a bump\'s answer and its recheck are one step; removing the reservation from the machine alone changes nothing',
+  },
+  {
+    variant: 'B10',
+    reason:
+      'the panic is a bootstrap glue function (machines/coordinator/bootstrap.ts selectBootstrapMaintainer) that cluster/coordinator.ts calls directly, and a panic has no world state yet (the step would throw): it needs a bootstrap hook in the coordinator glue and a coordinator-panicked state that an availability invariant reads',
+  },
+  {
+    variant: 'B11',
+    reason:
+      'the stale owners\' stop epoch is chosen in bootstrapCoordinator, called directly by cluster/coordinator.ts (no hook yet); its effect is liveness (the strict maintainer drops the stop, which never completes), so it also needs a sharper invariant ("every bootstrap stop carries the epoch its owner reported")',
+  },
+  {
+    variant: 'B27',
+    reason:
+      'the store model makes each write one atomic step without ModRevisions or compare-and-swap retries (cluster/store.ts), and the composed coordinator has no checkpoint writer, so the conflicts that exhausted the bump\'s retries cannot occur',
+  },
+  {
+    variant: 'B29',
+    reason:
+      'no writer in the composed world persists the checkpoint (UpdateChangefeedCheckpointTs) and no bump carries a status update (admission bumps are epoch-only); once the state change and resume API are world steps, a store variant whose status-updating bump writes the caller\'s stale checkpoint is caught by "I1 persisted checkpoint never decreases" (cluster/catalogueInvariants.ts)',
+  },
+];

@@ -1,0 +1,104 @@
+/**
+ * Sharper invariants for the historical-bug catalogue (spec §5.1, cluster/catalogue.ts): predicates
+ * that the spec's invariants imply, or that state the safety half of a liveness bug, so that a bug
+ * shows in a few steps of a small configuration. Each holds on the faithful model (the catalogue
+ * test checks it on the same configurations) and is a monitor apart from the model: it reads the
+ * world, never an operator's guards.
+ *
+ * - `I22 nothing Replicating on a removed node` (§4 I22, B8): removal wins over success, so the
+ *   coordinator never holds a changefeed as Replicating on a node outside its membership.
+ * - `I22 no AddMaintainer to a removed node` (the safety half of B7's liveness bug, §2.2 case 6):
+ *   no add or move keeps sending AddMaintainer to a node that has left the coordinator's
+ *   membership, and none is sent to one — a move whose destination and origin are both gone
+ *   finishes Absent instead of resending to a dead node forever (§2.1, §2.2: node removal cancels).
+ * - `I5 an add epoch is offered to one node only` (B6, §2.2 "Rebinding could create two maintainers
+ *   with the new epoch"): the nodes holding a maintainer at (cf, e) together with the destinations
+ *   of AddMaintainer(cf, e) in flight are at most one node. I5 itself needs a node that is removed
+ *   from membership while its process still runs (a partition), which the world does not model;
+ *   two live offers of the same epoch are what such a partition would turn into two owners.
+ * - `I1 persisted checkpoint never decreases` (B29): a store write of the checkpoint never lowers
+ *   it, except a resume, which sets the checkpoint the user asked for (§3.3).
+ */
+import type { Invariant } from '../explorer/types.js';
+import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
+import { sentBy } from './drainInvariants.js';
+import type { Action, World } from './world.js';
+
+export type CatalogueInvariant = Invariant<World, Action>;
+
+export const replicatingOnlyOnMembers: CatalogueInvariant = {
+  name: 'I22 nothing Replicating on a removed node',
+  doc: 'the coordinator holds no changefeed as Replicating on a node outside its membership (removal wins over success)',
+  check(w) {
+    const c = w.coordinator;
+    const ctl = c?.controller;
+    if (!c || !ctl) return true;
+    for (const [cf, entry] of ctl.db) {
+      if (entry.bucket === 'Replicating' && !c.members.includes(entry.nodeId)) return `${cf} is Replicating on ${entry.nodeId}, which left the membership`;
+    }
+    return true;
+  },
+};
+
+export const addsOnlyToMembers: CatalogueInvariant = {
+  name: 'I22 no AddMaintainer to a removed node',
+  doc: 'no add (Sending) or move (AddTarget) keeps sending AddMaintainer to a node outside the membership, and no AddMaintainer is sent to one (a move whose nodes are gone finishes Absent)',
+  check(w, step) {
+    const c = w.coordinator;
+    if (!c) return true;
+    // The operator is judged as well as the message: a send beyond the network's capacity is lost.
+    for (const [cf, slot] of c.controller?.operators ?? []) {
+      const dest = slot.kind === 'add' && slot.value === 'Sending' ? slot.context.dest : slot.kind === 'move' && slot.value === 'AddTarget' ? slot.context.target : undefined;
+      if (dest !== undefined && !c.members.includes(dest)) return `the ${slot.kind} of ${cf} keeps sending AddMaintainer to ${dest}, which left the membership`;
+    }
+    if (!step) return true;
+    for (const m of sentBy(step.prev, w)) {
+      if (m.type === 'AddMaintainerRequest' && m.from === c.node && !c.members.includes(m.to)) {
+        return `AddMaintainer(${String(m.changefeedId)}, epoch ${String(m.maintainerEpoch)}) sent to ${m.to}, which left the membership`;
+      }
+    }
+    return true;
+  },
+};
+
+export const oneNodePerAddEpoch: CatalogueInvariant = {
+  name: 'I5 an add epoch is offered to one node only',
+  doc: 'for every changefeed and epoch e ≠ 0, the nodes holding a maintainer at e and the destinations of AddMaintainer at e in flight are at most one node',
+  check(w) {
+    const offered = new Map<string, Set<string>>();
+    const offer = (cf: string, e: bigint, node: string) => {
+      if (e === 0n) return;
+      const key = `${cf} at epoch ${e}`;
+      let s = offered.get(key);
+      if (!s) offered.set(key, (s = new Set()));
+      s.add(node);
+    };
+    for (const [id, n] of Object.entries(w.nodes)) {
+      if (!n) continue;
+      for (const [cf, snap] of Object.entries(n.registries)) {
+        const maintainer = (snap.value as { Maintainer?: string }).Maintainer;
+        if (maintainer !== undefined) offer(cf, (snap.context as MaintainerRegistryContext).epoch, id);
+      }
+    }
+    for (const m of w.inFlight) if (m.type === 'AddMaintainerRequest') offer(m.changefeedId as string, m.maintainerEpoch as bigint, m.to);
+    for (const [key, nodes] of offered) if (nodes.size > 1) return `${key} is offered to ${[...nodes].sort().join(' and ')}`;
+    return true;
+  },
+};
+
+export const persistedCheckpointMonotonic: CatalogueInvariant = {
+  name: 'I1 persisted checkpoint never decreases',
+  doc: 'a store write never lowers a changefeed’s persisted checkpoint (a resume sets the one asked for)',
+  check(w, step) {
+    if (!step || step.action.kind !== 'store' || step.action.call.op.op === 'resume') return true;
+    const cf = step.action.call.changefeedId;
+    const before = step.prev.store[cf];
+    const after = w.store[cf];
+    if (before && after && after.checkpointTs < before.checkpointTs) {
+      return `the ${step.action.call.op.op} of ${cf} lowered the persisted checkpoint from ${before.checkpointTs} to ${after.checkpointTs}`;
+    }
+    return true;
+  },
+};
+
+export const catalogueInvariants: readonly CatalogueInvariant[] = [replicatingOnlyOnMembers, addsOnlyToMembers, oneNodePerAddEpoch, persistedCheckpointMonotonic];
