@@ -100,7 +100,7 @@ export function parseCheckConfig(raw: unknown): CheckConfig {
   if (c.capacity === 0) throw new CheckConfigError('capacity', 'must be at least 1');
   const coord = raw.coordinator === undefined ? {} : raw.coordinator;
   if (!isRecord(coord)) throw new CheckConfigError('coordinator', 'expected an object');
-  const COORD_FIELDS = ['id', 'script', 'compose', 'drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable'];
+  const COORD_FIELDS = ['id', 'script', 'compose', 'drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable', 'pdOutages', 'balance', 'api'];
   for (const k of Object.keys(coord)) if (!COORD_FIELDS.includes(k)) throw new CheckConfigError(`coordinator.${k}`, `unknown field (expected ${COORD_FIELDS.join(', ')})`);
   let composed: Partial<ClusterConfig> = {};
   if (coord.compose !== undefined) {
@@ -157,7 +157,7 @@ export function configToJson(c: CheckConfig): Record<string, unknown> {
           id: c.cluster.coordinator,
           compose: true,
           ...Object.fromEntries(
-            (['drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable'] as const)
+            (['drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable', 'pdOutages', 'balance', 'api'] as const)
               .filter((k) => c.cluster[k] !== undefined)
               .map((k) => [k, c.cluster[k]]),
           ),
@@ -214,6 +214,25 @@ export const presetFiles = {
     budgets: { loss: 0, duplication: 0, crashes: 0 },
     ticks: ['HEARTBEAT'],
     coordinator: { id: 'coord', compose: true, storeFaults: 1, time: false, nodeHeartbeats: false },
+  },
+  api: {
+    name: 'api',
+    description:
+      'the composed coordinator with the changefeed API: one node, one changefeed; one call of pause, resume, remove or create, or a warning or failed state change, and one PD outage, interleaved with scheduling and bumps (bounded)',
+    nodes: ['n1'],
+    changefeeds: ['cf'],
+    capacity: 4,
+    budgets: { loss: 0, duplication: 0, crashes: 0 },
+    ticks: ['HEARTBEAT'],
+    coordinator: {
+      id: 'coord',
+      compose: true,
+      time: false,
+      nodeHeartbeats: false,
+      pdOutages: 1,
+      api: { calls: ['pause', 'resume', 'remove', 'create'], stateChanges: ['warning', 'failed'], budget: 1 },
+    },
+    bounds: { maxStates: 200_000 },
   },
   drain: {
     name: 'drain',

@@ -21,24 +21,42 @@ export const simulationPresetFiles = {
   reference: {
     name: 'reference',
     description:
-      'three nodes, two changefeeds, the composed coordinator with a drain of n1; per episode two losses, two duplications, a node crash, a coordinator failover and two store faults',
+      'three nodes, two changefeeds, the composed coordinator with a drain of n1 and the balance scheduler; per episode two losses, two duplications, a node crash, a coordinator failover, two store faults, a PD outage and two changefeed API calls or state changes',
     nodes: ['n1', 'n2', 'n3'],
     changefeeds: ['cf1', 'cf2'],
     capacity: 10,
     budgets: { loss: 2, duplication: 2, crashes: 1 },
     ticks: ['HEARTBEAT', 'RESEND', 'CLEANUP'],
-    coordinator: { id: 'coord', compose: true, drainTargets: ['n1'], failovers: 1, storeFaults: 2 },
+    coordinator: {
+      id: 'coord',
+      compose: true,
+      drainTargets: ['n1'],
+      failovers: 1,
+      storeFaults: 2,
+      pdOutages: 1,
+      balance: true,
+      api: { calls: ['pause', 'resume', 'remove', 'create'], stateChanges: ['warning', 'failed', 'finished'], budget: 2 },
+    },
   },
   large: {
     name: 'large',
     description:
-      'four nodes, three changefeeds, the composed coordinator with drains of n1 and n2; per episode three losses, three duplications, two node crashes, two coordinator failovers and three store faults',
+      'four nodes, three changefeeds, the composed coordinator with drains of n1 and n2 and the balance scheduler; per episode three losses, three duplications, two node crashes, two coordinator failovers, three store faults, a PD outage and four changefeed API calls or state changes',
     nodes: ['n1', 'n2', 'n3', 'n4'],
     changefeeds: ['cf1', 'cf2', 'cf3'],
     capacity: 16,
     budgets: { loss: 3, duplication: 3, crashes: 2 },
     ticks: ['HEARTBEAT', 'RESEND', 'CLEANUP'],
-    coordinator: { id: 'coord', compose: true, drainTargets: ['n1', 'n2'], failovers: 2, storeFaults: 3 },
+    coordinator: {
+      id: 'coord',
+      compose: true,
+      drainTargets: ['n1', 'n2'],
+      failovers: 2,
+      storeFaults: 3,
+      pdOutages: 1,
+      balance: true,
+      api: { calls: ['pause', 'resume', 'remove', 'create'], stateChanges: ['warning', 'failed', 'finished'], budget: 4 },
+    },
   },
 } as const;
 
