@@ -134,11 +134,12 @@ export const I20: ClusterInvariant = {
 
 const article = (kind: string) => `${kind === 'add' ? 'an' : 'a'} ${kind}`;
 
-/** A maintainer slot that holds a maintainer (bootstrapping, running or removing) at `epoch`. */
+/** A maintainer slot that holds a live maintainer (bootstrapping, running or removing) at `epoch`. */
 function liveAt(w: World, node: string, cf: string, epoch: bigint): boolean {
   const reg = w.nodes[node]?.registries[cf];
   if (!reg || typeof reg.value !== 'object' || !('Maintainer' in (reg.value as object))) return false;
-  return (reg.context as MaintainerRegistryContext).epoch === epoch;
+  // A stopped maintainer (waiting for cleanup) no longer runs the changefeed.
+  return (reg.value as { Maintainer: string }).Maintainer !== 'Stopped' && (reg.context as MaintainerRegistryContext).epoch === epoch;
 }
 
 /**
