@@ -29,6 +29,7 @@ import type { World } from '../cluster/world.js';
  *   (`move.RemoveOrigin`, `stop.Sending`), or null for none; `context` compares fields of its context;
  * - `owners`: `{ changefeedId, nodes }`, every live maintainer (Bootstrapping or Running) as `node@epoch`, sorted;
  * - `inFlight`: `{ type, count?, …fields }`, how many messages in flight match (default: at least one);
+ * - `storeCalls`: `{ count, changefeedId?, purpose? }`, how many store calls in flight match (§2.4 bumps, §2.3 PostFinish writes);
  * - `coordinator`: `{ up?, version? }`;
  * - `drainAnswer`: the last DrainNode answer `{ remaining?, error? }` (§2.5.5).
  */
@@ -79,6 +80,11 @@ function extraFailures(e: Extra & { after: number }, w: World): string[] {
     const n = w.inFlight.filter((m) => Object.entries(pattern).every(([k, v]) => same((m as Record<string, unknown>)[k], v))).length;
     if (count === undefined ? n === 0 : n !== count) fail(`in flight ${JSON.stringify(pattern)}`, n, count ?? 'at least 1');
   }
+  if (e.storeCalls) {
+    const { count, ...pattern } = e.storeCalls;
+    const n = (w.storeCalls ?? []).filter((c) => Object.entries(pattern).every(([k, v]) => same((c as unknown as Record<string, unknown>)[k], v))).length;
+    if (n !== count) fail(`store calls ${JSON.stringify(pattern)}`, n, count);
+  }
   if (e.coordinator) fields('coordinator', { up: !!w.coordinator, version: w.coordinator?.version }, e.coordinator);
   if (e.drainAnswer) {
     const a = w.coordinator?.lastDrainAnswer;
@@ -88,7 +94,7 @@ function extraFailures(e: Extra & { after: number }, w: World): string[] {
   return out;
 }
 
-const EXPECTATION_KINDS = new Set(['after', 'registry', 'manager', 'liveness', 'violated', 'store', 'changefeed', 'operator', 'owners', 'inFlight', 'coordinator', 'drainAnswer']);
+const EXPECTATION_KINDS = new Set(['after', 'registry', 'manager', 'liveness', 'violated', 'store', 'changefeed', 'operator', 'owners', 'inFlight', 'storeCalls', 'coordinator', 'drainAnswer']);
 
 /** Every extra expectation of a scenario, checked against the world after its step; an unknown kind (a typo) fails too. */
 function extraExpectationFailures(s: Record<string, unknown>, rows: readonly TraceRow[]): string[] {
@@ -130,7 +136,7 @@ describe('scenarios under test/scenarios/', () => {
       expect: [
         { after: 5, store: { changefeedId: 'cf', epoch: '2' }, operator: { changefeedId: 'cf', state: 'add.Sending' }, changefeed: { changefeedId: 'cf', bumping: false } },
         { after: 7, inFlight: { type: 'AddMaintainerRequest', maintainerEpoch: '1' }, owners: { changefeedId: 'cf', nodes: ['n1@2'] } },
-        { after: 7, coordinator: { version: '2' }, operater: { changefeedId: 'cf', state: null } },
+        { after: 7, coordinator: { version: '2' }, operater: { changefeedId: 'cf', state: null }, storeCalls: { count: 1 } },
       ],
     };
     const r = replay(new TableStepper(), wrong);
@@ -141,6 +147,7 @@ describe('scenarios under test/scenarios/', () => {
       'after step 7: owners of cf is [], expected ["n1@2"]',
       'after step 7: in flight {"type":"AddMaintainerRequest","maintainerEpoch":"1"} is 0, expected "at least 1"',
       'expect[2]: unknown expectation "operater"',
+      'after step 7: store calls {} is 0, expected 1',
       'after step 7: coordinator.version is "1", expected "2"',
     ]);
   });
