@@ -17,6 +17,7 @@ import { validateItf } from '../explorer/itf.js';
 import { operatorOf } from '../machines/coordinator/operatorController.js';
 import type { TraceRow } from '../cluster/scenario.js';
 import type { World } from '../cluster/world.js';
+import { sessionContext } from '../cluster/coordinator.js';
 
 /**
  * Expectations on the coordinator and the store that cluster/scenario.ts does not check yet; the
@@ -31,7 +32,8 @@ import type { World } from '../cluster/world.js';
  * - `inFlight`: `{ type, count?, …fields }`, how many messages in flight match (default: at least one);
  * - `storeCalls`: `{ count, changefeedId?, purpose? }`, how many store calls in flight match (§2.4 bumps, §2.3 PostFinish writes);
  * - `coordinator`: `{ up?, version? }`;
- * - `drainAnswer`: the last DrainNode answer `{ remaining?, error? }` (§2.5.5).
+ * - `drainAnswer`: the last DrainNode answer `{ remaining?, error?, row? }` (`row`: the §2.5.5 row that answered);
+ * - `drainSession`: `{ target }`, the active drain session's target, or null for none (§2.5.5).
  */
 type Extra = Record<string, Record<string, unknown> | undefined>;
 const str = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
@@ -91,10 +93,14 @@ function extraFailures(e: Extra & { after: number }, w: World): string[] {
     if (!a) out.push(`${where}: no DrainNode answer`);
     else fields('DrainNode answer', a as unknown as Record<string, unknown>, e.drainAnswer);
   }
+  if (e.drainSession) {
+    const target = w.coordinator ? (sessionContext(w.coordinator).session?.target ?? null) : null;
+    if (target !== e.drainSession.target) fail('drain session target', target, e.drainSession.target);
+  }
   return out;
 }
 
-const EXPECTATION_KINDS = new Set(['after', 'registry', 'manager', 'liveness', 'violated', 'store', 'changefeed', 'operator', 'owners', 'inFlight', 'storeCalls', 'coordinator', 'drainAnswer']);
+const EXPECTATION_KINDS = new Set(['after', 'registry', 'manager', 'liveness', 'violated', 'store', 'changefeed', 'operator', 'owners', 'inFlight', 'storeCalls', 'coordinator', 'drainAnswer', 'drainSession']);
 
 /** Every extra expectation of a scenario, checked against the world after its step; an unknown kind (a typo) fails too. */
 function extraExpectationFailures(s: Record<string, unknown>, rows: readonly TraceRow[]): string[] {
