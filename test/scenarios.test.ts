@@ -33,7 +33,9 @@ import { sessionContext } from '../cluster/coordinator.js';
  * - `storeCalls`: `{ count, changefeedId?, purpose? }`, how many store calls in flight match (§2.4 bumps, §2.3 PostFinish writes);
  * - `coordinator`: `{ up?, version? }`;
  * - `drainAnswer`: the last DrainNode answer `{ remaining?, error?, row? }` (`row`: the §2.5.5 row that answered);
- * - `drainSession`: `{ target }`, the active drain session's target, or null for none (§2.5.5).
+ * - `drainSession`: `{ target }`, the active drain session's target, or null for none (§2.5.5);
+ * - `drainWorkflow`: `{ node, state }`, the coordinator's per-node drain workflow (§2.5.1: Idle, Requested,
+ *   DrainingObserved, StoppingObserved).
  */
 type Extra = Record<string, Record<string, unknown> | undefined>;
 const str = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
@@ -97,10 +99,14 @@ function extraFailures(e: Extra & { after: number }, w: World): string[] {
     const target = w.coordinator ? (sessionContext(w.coordinator).session?.target ?? null) : null;
     if (target !== e.drainSession.target) fail('drain session target', target, e.drainSession.target);
   }
+  if (e.drainWorkflow) {
+    const state = w.coordinator?.drains[e.drainWorkflow.node as string]?.value ?? null;
+    if (state !== e.drainWorkflow.state) fail(`drain workflow of ${String(e.drainWorkflow.node)}`, state, e.drainWorkflow.state);
+  }
   return out;
 }
 
-const EXPECTATION_KINDS = new Set(['after', 'registry', 'manager', 'liveness', 'violated', 'store', 'changefeed', 'operator', 'owners', 'inFlight', 'storeCalls', 'coordinator', 'drainAnswer', 'drainSession']);
+const EXPECTATION_KINDS = new Set(['after', 'registry', 'manager', 'liveness', 'violated', 'store', 'changefeed', 'operator', 'owners', 'inFlight', 'storeCalls', 'coordinator', 'drainAnswer', 'drainSession', 'drainWorkflow']);
 
 /** Every extra expectation of a scenario, checked against the world after its step; an unknown kind (a typo) fails too. */
 function extraExpectationFailures(s: Record<string, unknown>, rows: readonly TraceRow[]): string[] {
