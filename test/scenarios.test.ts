@@ -1,9 +1,12 @@
 /**
  * Cluster scenarios (cluster/scenario.ts) replayed with real message passing between nodes: every
- * scenario under test/scenarios/ meets its expectations and breaks no invariant; replay is
- * deterministic; malformed scenarios name the step and field; `opcharts replay` prints text,
- * JSON and valid ITF. Machines: nodeLiveness, nodeDrainTarget, maintainerRegistry,
- * dispatcherManager. Specs: §2.6, §2.7, I5, I10–I12, I15, I16.
+ * scenario under test/scenarios/ meets its expectations (cluster/scenario.ts's own and those of
+ * ./scenarioExpectations.ts) and breaks no invariant; replay is deterministic; malformed scenarios
+ * name the step and field; `opcharts replay` prints text, JSON and valid ITF. The conformance
+ * scenarios run the composed coordinator and are named after their spec section or §5.1 bug (§2.2
+ * and §6.2 moves, §6.3 stops, §2.4 admission, §2.5 drains, failovers, B6, B10, B11, B20, B23).
+ * Machines: nodeLiveness, nodeDrainTarget, maintainerRegistry, dispatcherManager and the
+ * coordinator's. Specs: §2.2–§2.7, §5.1, §6.2, §6.3, I5, I10–I16.
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
