@@ -28,6 +28,9 @@ import { findVariant, InvariantModuleError, loadInvariantModule, VariantError, V
 import { OpchartsError } from '../machines/errors.js';
 import { startInspector } from '../inspector/server.js';
 import { TraceFormatError as InspectorInputError } from '../inspector/trace.js';
+import { DEFAULT_OUT as DEFAULT_SIMULATE_OUT, mergeCommand, simulateCommand } from './simulate.js';
+import { DEFAULT_SIMULATION_CONFIG, SIMULATION_PRESETS } from '../simulator/configs.js';
+import { DEFAULT_EPISODE_LENGTH, DEFAULT_STEPS } from '../simulator/simulate.js';
 
 /** Exit codes: 0 success, 1 the command ran and failed (stale, uncovered, not found), 2 usage error. */
 const EXIT_FAILURE = 1;
@@ -351,6 +354,50 @@ program
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+  });
+
+// Issue 14: long simulations on real actors and a real store, and the merge of their shard reports.
+/** Bad input of simulate and report merge (store spec or location, config, variant, invariant module, seeds, report files): exit 2 with its typed code. */
+const SIMULATE_INPUT_CODES = ['STORE_SPEC', 'STORE_LOCATION', 'INVALID_CONFIG', 'UNKNOWN_VARIANT', 'INVALID_INVARIANT_MODULE', 'INVALID_SIMULATION', 'REPORT_MERGE'];
+const simulateInputError = (e: unknown): e is OpchartsError => e instanceof OpchartsError && SIMULATE_INPUT_CODES.includes(e.code);
+
+program
+  .command('simulate')
+  .description('run the cluster on real XState actors against a real epoch store with a seeded random scheduler, every invariant checked after every step; a violation becomes a replayable scenario and ITF trace (exit 1)')
+  .option('--store <spec>', 'memory, lmdb:PATH or etcd://HOST:PORT[/prefix] (default: LMDB in a temporary directory)')
+  .option('--steps <n>', 'steps per seed', positiveDecimal, DEFAULT_STEPS)
+  .option('--seed <s>', 'the seed (default 1)')
+  .option('--seeds <A..B>', 'run seeds A through B (inclusive) one after the other: one shard of a larger simulation')
+  .option('--config <name|file>', `${SIMULATION_PRESETS.join(', ')}, check:<checker preset>, or a configuration file (format: cluster/configs.ts)`, DEFAULT_SIMULATION_CONFIG)
+  .option('--variant <name>', 'replace a machine by a historical-bug variant (cluster/variants.ts)')
+  .option('--invariant <module>', 'also check the invariants a module exports (shape: cluster/invariants.ts)')
+  .option('--episode-length <n>', 'steps before a fresh world starts', positiveDecimal, DEFAULT_EPISODE_LENGTH)
+  .option('--out <dir>', 'where violations and the report are written', DEFAULT_SIMULATE_OUT)
+  .option('--json', 'the report as JSON on stdout (type SimulationReport, simulator/report.ts)')
+  .action(async (opts: Parameters<typeof simulateCommand>[0]) => {
+    try {
+      process.exitCode = await simulateCommand(opts);
+    } catch (e) {
+      if (simulateInputError(e)) return fail(e.code, e.message, EXIT_USAGE);
+      throw e;
+    }
+  });
+
+program
+  .command('report')
+  .description('simulation reports: opcharts report merge FILE...')
+  .command('merge')
+  .description('merge shard reports of one simulation (opcharts simulate --seeds A..B): counts summed, violations united; overlapping seed ranges are an error (exit 1 when the merged report holds a violation)')
+  .argument('<files...>', 'shard reports (report-A-B.json)')
+  .option('--out <file>', 'also write the merged report here')
+  .option('--json', 'the merged report as JSON on stdout')
+  .action((files: string[], opts: { out?: string; json?: boolean }) => {
+    try {
+      process.exitCode = mergeCommand(files, opts);
+    } catch (e) {
+      if (simulateInputError(e)) return fail(e.code, e.message, EXIT_USAGE);
+      throw e;
+    }
   });
 
 // A reader that closes the pipe early (`opcharts paths M | head`) is not an error.

@@ -248,7 +248,13 @@ export function actionToStep(a: Action): Record<string, unknown> {
     case 'time':
       return { time: a.step };
     case 'api':
-      return { api: { call: a.call, target: a.target } };
+      return { api: a.call === 'DrainNode' ? { call: a.call, target: a.target } : { call: a.call, changefeedId: a.changefeedId } };
+    case 'state-change':
+      return { 'state-change': { changefeedId: a.changefeedId, state: a.state } };
+    case 'pd':
+      return { pd: a.available ? 'available' : 'unavailable' };
+    case 'balance-tick':
+      return { 'balance-tick': a.choice === undefined ? {} : { choice: a.choice } };
     case 'coordinator-membership':
       return { 'coordinator-membership': { change: a.change, subject: a.subject } };
     case 'coordinator-crash':

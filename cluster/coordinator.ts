@@ -52,6 +52,21 @@ import {
 } from '../machines/coordinator/schedulers.js';
 import type { Effect, MaintainerState } from '../machines/protocol.js';
 import type { StoredChangefeed, StoreOp } from './store.js';
+import type { FeedState } from '../adapters/types.js';
+import {
+  completeApiCall,
+  createChangefeed,
+  handleStateChange,
+  pauseChangefeed,
+  removeChangefeed,
+  resumeChangefeed,
+  type ApiStep,
+  type ChangefeedStoreIntent,
+  type ChangefeedStoreOutcome,
+  type PendingApiCall,
+} from '../machines/coordinator/changefeedApi.js';
+import type { CoordinatorChangefeeds } from '../machines/coordinator/changefeeds.js';
+import { balanceSchedulerOutcomes } from '../machines/coordinator/schedulers.js';
 
 /** The representative ages: every resend due (past 1 s and 5 s), and past the 30 s liveness TTL. */
 export const RESEND_DUE_AGE_MS = 5_001;
@@ -91,10 +106,39 @@ export interface CoordinatorState {
   /** The operator controller with the changefeed DB and in-memory infos; null until bootstrapped. */
   controller: oc.OperatorControllerState | null;
   /** Admissions waiting for their epoch bump (§2.4), by changefeed, with the operator they push. */
-  admissions: Readonly<Record<ChangefeedId, { snapshot: AnyMachineSnapshot; spec: oc.OperatorSpec }>>;
+  admissions: Readonly<Record<ChangefeedId, { snapshot: AnyMachineSnapshot; spec: oc.OperatorSpec; incarnation: number }>>;
   /** The drain scheduler's round-robin cursor (§2.5.3). */
   drainScheduler: DrainSchedulerState;
+  /**
+   * The in-memory `info.State` and running error per changefeed (the controller holds the epoch
+   * and checkpoint), with the incarnation: a changefeed removed and created again is a new one,
+   * which an admission's RECHECK must tell apart (§2.4 `sameChangefeed`).
+   */
+  feeds: Readonly<Record<ChangefeedId, FeedRecord>>;
+  /** Changefeeds created by this coordinator so far (the next incarnation). */
+  created: number;
 }
+
+/** The coordinator's in-memory state of one changefeed beside the controller's epoch and checkpoint. */
+export interface FeedRecord {
+  state: FeedState;
+  error: boolean;
+  incarnation: number;
+}
+
+/** A changefeed API call of §2.4.3 as a world step. */
+export type ApiCallName = 'create' | 'pause' | 'remove' | 'resume';
+/** A state change a maintainer reports to the coordinator (§2.4.3 `handleStateChange`). */
+export type StateChangeName = 'warning' | 'failed' | 'finished';
+
+/**
+ * The epoch generator's fallback (§3.5): when PD's TSO cannot be read the epoch is the local
+ * UnixNano, about 4× the TSO scale. One constant stands for "a UnixNano reading": every later
+ * candidate, TSO or fallback, is then below the stored epoch and the bump yields current + 1.
+ */
+export const FALLBACK_EPOCH = 1_700_000_000_000_000_000n;
+/** The running error a warning or failed state change records (its text is not modelled). */
+const MODEL_ERROR = { code: 'CDC:ErrModel', message: 'reported by the maintainer' } as const;
 
 /**
  * A call to the epoch store in flight (§3): the write may land or not, and the caller hears of it
@@ -104,9 +148,13 @@ export interface CoordinatorState {
 export interface StoreCall {
   coordinatorVersion: Uint64;
   changefeedId: ChangefeedId;
-  /** `admission`: the operator admission's bump (§2.4); `postFinish`: a stop operator's write (§2.3). */
-  purpose: 'admission' | 'postFinish';
+  /**
+   * `admission`: the operator admission's bump (§2.4); `postFinish`: a stop operator's write
+   * (§2.3); `api`: a changefeed API call or state change (§2.4.3), with what to do when it ends.
+   */
+  purpose: 'admission' | 'postFinish' | 'api';
   op: StoreOp;
+  pending?: PendingApiCall;
 }
 
 /** How a store call ends: applied and acknowledged, failed unapplied, or applied but reported failed. */
@@ -125,6 +173,8 @@ export interface CoordinatorResult {
   out: Message[];
   /** Store calls the step made (added to the world's calls in flight). */
   storeCalls: StoreCall[];
+  /** A failed state-change write ends the coordinator's run loop (§2.4.3): the process must fail over. */
+  fatal?: boolean;
 }
 
 /** What the coordinator reads of the cluster when it asks. */
@@ -136,6 +186,21 @@ export interface CoordinatorEnv {
   store?: Readonly<Record<ChangefeedId, StoredChangefeed | undefined>>;
   /** The scheduler batch size (§2.4.1, §2.5.3). Default 1. */
   batchSize?: number;
+  /** The highest epoch each deleted changefeed had: a re-creation's TSO epoch is above it (§3.5). */
+  retiredEpochs?: Readonly<Record<ChangefeedId, Uint64>>;
+}
+
+/**
+ * The candidate epoch of a bump or resume (§3.5). With PD the TSO is abstracted to "above the
+ * stored epoch", which §3.2's advance turns into stored + 1 (0 as the candidate gives exactly
+ * that, and keeps the state space finite); without PD it is the UnixNano fallback.
+ */
+export const bumpCandidate = (env: CoordinatorEnv): Uint64 => (env.pdAvailable ? 0n : FALLBACK_EPOCH);
+
+/** The generated epoch of a CreateChangefeed (§2.4.3, §3.5): above every epoch the name had. */
+export function createEpoch(env: CoordinatorEnv, cf: ChangefeedId): Uint64 {
+  const above = (env.retiredEpochs?.[cf] ?? 0n) + 1n;
+  return env.pdAvailable || above > FALLBACK_EPOCH ? above : FALLBACK_EPOCH;
 }
 
 export class CoordinatorError extends Error {
@@ -173,6 +238,8 @@ export function startCoordinator(
     controller: null,
     admissions: {},
     drainScheduler: initialDrainSchedulerState,
+    feeds: {},
+    created: 0,
   };
 }
 
@@ -287,8 +354,10 @@ class Glue {
     return sessionContext(this.c).session?.target ?? '';
   }
 
+  fatal = false;
+
   result(): CoordinatorResult {
-    return { coordinator: this.c, out: this.out, storeCalls: this.storeCalls };
+    return { coordinator: this.c, out: this.out, storeCalls: this.storeCalls, ...(this.fatal ? { fatal: true } : {}) };
   }
 
   // ----- the operator side -----
@@ -311,8 +380,79 @@ class Glue {
     }
   }
 
-  storeCall(changefeedId: ChangefeedId, purpose: StoreCall['purpose'], op: StoreOp) {
-    this.storeCalls.push({ coordinatorVersion: this.c.version, changefeedId, purpose, op });
+  storeCall(changefeedId: ChangefeedId, purpose: StoreCall['purpose'], op: StoreOp, pending?: PendingApiCall) {
+    this.storeCalls.push({ coordinatorVersion: this.c.version, changefeedId, purpose, op, ...(pending ? { pending } : {}) });
+  }
+
+  // ----- the changefeed API (§2.4.3) -----
+
+  /** The controller's DB and infos with this coordinator's feed states, as changefeedApi.ts reads them. */
+  changefeeds(): CoordinatorChangefeeds | null {
+    const ctl = this.c.controller;
+    if (!ctl) return null;
+    const meta = new Map(
+      [...ctl.infos].map(([cf, info]) => {
+        const f = this.c.feeds[cf];
+        return [cf, { epoch: info.epoch, checkpointTs: info.checkpointTs, state: f?.state ?? 'normal', error: f?.error ? MODEL_ERROR : null }] as const;
+      }),
+    );
+    return { db: ctl.db, meta };
+  }
+
+  /** An API call's first step: refused or a no-op changes nothing; a write becomes a store call. */
+  apiStep(cf: ChangefeedId, step: ApiStep) {
+    if (step.kind !== 'store') return;
+    this.storeCall(cf, 'api', storeOpOf(step.intent), step.pending);
+  }
+
+  apiCall(call: ApiCallName, cf: ChangefeedId, env: CoordinatorEnv) {
+    const cfs = this.changefeeds();
+    const ctl = this.c.controller;
+    if (call === 'create') {
+      // Before bootstrap the call is refused ("not initialized").
+      if (!ctl || !cfs) return;
+      this.apiStep(cf, createChangefeed(cfs, { changefeed: cf, epoch: createEpoch(env, cf), startTs: 1n, initialized: true, hasOperator: oc.hasOperator(ctl, cf) }));
+      return;
+    }
+    if (!cfs) return;
+    if (call === 'remove') this.apiStep(cf, removeChangefeed(cfs, { changefeed: cf }));
+    else if (call === 'pause') this.apiStep(cf, pauseChangefeed(cfs, { changefeed: cf }));
+    else this.apiStep(cf, resumeChangefeed(cfs, { changefeed: cf, candidate: bumpCandidate(env), newCheckpointTs: 0n, overwriteCheckpointTs: false }));
+  }
+
+  stateChange(cf: ChangefeedId, state: StateChangeName, env: CoordinatorEnv) {
+    const cfs = this.changefeeds();
+    if (!cfs) return;
+    const error = state === 'finished' ? null : MODEL_ERROR;
+    this.apiStep(cf, handleStateChange(cfs, { changefeed: cf, state, error, candidate: bumpCandidate(env) }));
+  }
+
+  /** An API write ended: completeApiCall, its result written back to the controller and feeds, its stops pushed. */
+  apiAnswered(pending: PendingApiCall, outcome: StoreOutcome, record: StoredChangefeed | undefined) {
+    const cfs = this.changefeeds();
+    const ctl = this.c.controller;
+    if (!cfs || !ctl) return;
+    const cf = pending.changefeed;
+    const result: ChangefeedStoreOutcome =
+      outcome === 'ok'
+        ? { ok: true, ...(record ? { info: { epoch: record.epoch, state: record.state, error: record.error ? MODEL_ERROR : null } } : {}) }
+        : { ok: false, code: 'STORE_UNAVAILABLE' };
+    const done = completeApiCall(cfs, pending, result, { selfNode: this.c.node, moveOrigin: oc.moveOriginStopTarget(ctl, cf) });
+    if (done.error) {
+      if (done.fatal) this.fatal = true;
+      return;
+    }
+    const infos = new Map([...done.state.meta].map(([id, m]) => [id, { epoch: m.epoch, checkpointTs: m.checkpointTs }]));
+    let created = this.c.created;
+    const feeds: Record<ChangefeedId, FeedRecord> = {};
+    for (const [id, m] of done.state.meta) {
+      const incarnation = pending.call === 'create' && id === cf ? ++created : (this.c.feeds[id]?.incarnation ?? 0);
+      feeds[id] = { state: m.state, error: m.error !== null, incarnation };
+    }
+    this.c = { ...this.c, controller: { ...ctl, db: done.state.db, infos }, feeds, created };
+    for (const p of done.operators) {
+      this.controller((s) => oc.stopRemoteMaintainerWithMaintainerEpoch(s, p.changefeed, p.node, p.removed, p.epoch));
+    }
   }
 
   /** §2.4: one `AddOperator(op)` call through the admission machine. */
@@ -344,8 +484,8 @@ class Glue {
           this.controller((s) => oc.releaseBumping(s, cf));
           break;
         case 'store.bumpEpoch':
-          // The candidate is 0: the store persists stored + 1 (§3.2 advance); PD's TSO is not modelled.
-          this.storeCall(cf, 'admission', { op: 'bump', candidate: 0n });
+          // §3.5: the TSO (stored + 1 after §3.2's advance) or, with PD down, the UnixNano fallback.
+          this.storeCall(cf, 'admission', { op: 'bump', candidate: bumpCandidate(this.env) });
           break;
         case 'controller.setInfo':
           this.controller((s) => oc.setInfo(s, cf, e.epoch));
@@ -359,7 +499,8 @@ class Glue {
 
   keepAdmission(spec: oc.OperatorSpec, snap: AnyMachineSnapshot) {
     const { [spec.changefeedId]: _done, ...rest } = this.c.admissions;
-    this.c = { ...this.c, admissions: snap.status === 'done' ? rest : { ...rest, [spec.changefeedId]: { snapshot: snap, spec } } };
+    const incarnation = this.c.admissions[spec.changefeedId]?.incarnation ?? this.c.feeds[spec.changefeedId]?.incarnation ?? 0;
+    this.c = { ...this.c, admissions: snap.status === 'done' ? rest : { ...rest, [spec.changefeedId]: { snapshot: snap, spec, incarnation } } };
   }
 
   /** The answer to an admission's bump (§2.4): BUMPED then RECHECK, or BUMP_FAILED. */
@@ -376,8 +517,9 @@ class Glue {
     if (outcome === 'ok' && epoch !== undefined) {
       step({ type: 'BUMPED', epoch });
       const now = this.c.controller!;
-      // Same changefeed: the model never re-creates one under a pending admission (no create API yet).
-      step({ type: 'RECHECK', hasOperator: oc.hasOperator(now, cf), changefeedExists: now.db.has(cf), sameChangefeed: now.db.has(cf) });
+      // Same changefeed: not removed and created again while the bump ran (§2.4 recheck).
+      const same = now.db.has(cf) && this.c.feeds[cf]?.incarnation === a.incarnation;
+      step({ type: 'RECHECK', hasOperator: oc.hasOperator(now, cf), changefeedExists: now.db.has(cf), sameChangefeed: same });
     } else {
       step({ type: 'BUMP_FAILED', code: 'STORE_UNAVAILABLE', maybeApplied: outcome === 'appliedButFailed' });
     }
@@ -440,7 +582,8 @@ class Glue {
     });
     let ctl = oc.createOperatorController({ selfNode: this.c.node, aliveNodes: this.c.members, batchSize: env.batchSize ?? 1 });
     ctl = { ...ctl, db: result.changefeeds.db, infos: new Map([...result.changefeeds.meta].map(([id, m]) => [id, { epoch: m.epoch, checkpointTs: m.checkpointTs }])) };
-    this.c = { ...this.c, controller: ctl, bootstrapStatuses: {} };
+    const feeds = Object.fromEntries([...result.changefeeds.meta].map(([id, m]) => [id, { state: m.state, error: m.error !== null, incarnation: 0 }]));
+    this.c = { ...this.c, controller: ctl, bootstrapStatuses: {}, feeds, created: 0 };
     for (const p of result.operatorsToPush) {
       this.controller((s) => oc.pushOperator(s, { kind: 'stop', changefeedId: p.changefeed, nodeId: p.node, removed: p.removed, maintainerEpoch: p.epoch }));
     }
@@ -566,6 +709,10 @@ export function tickChoices(stepper: Stepper, c: CoordinatorState, env: Coordina
 /** The coordinator's periodic work (the 500 ms tasks): view TTLs, the drain session's TICK. */
 export function coordinatorTick(stepper: Stepper, c: CoordinatorState, env: CoordinatorEnv, choice = 0): CoordinatorResult {
   const g = new Glue(stepper, c, env);
+  // Until every member answered, the bootstrap request is resent to those that have not
+  // (`onPeriodTask` → `ResendBootstrapMessage`; its resend interval is the tick here), so a lost
+  // request or response does not leave the coordinator uninitialized for good (§2.9).
+  if (!isInitialized(g.c)) for (const n of g.c.members) if (!g.c.bootstrapped.includes(n)) g.out.push({ type: 'CoordinatorBootstrap', from: g.c.node, to: n, version: g.c.version } as Message);
   // The schedulers (one outcome of their ties), their proposals through admission (§2.4).
   const outcomes = schedulerOutcomes(g, env);
   const chosen = outcomes[choice];
@@ -597,11 +744,88 @@ export function coordinatorTick(stepper: Stepper, c: CoordinatorState, env: Coor
   return g.result();
 }
 
+/** The balance check interval the model's balance ticks stand for (§2.4.1 `checkBalanceInterval`). */
+const BALANCE_INTERVAL_MS = 60_000;
+const balanceOutcomesOf = new WeakMap<CoordinatorState, { batchSize: number; outcomes: SchedulerProposal[][] }>();
+
+/**
+ * The balance scheduler's outcomes (§2.4.1), every tie a choice. Its timers are abstracted like
+ * the others: a balance tick is one at which the check interval has passed since the last
+ * rebalance; a node draining or stopping still blocks it (the tick skips), but the one-interval
+ * cool-down after the drain is not kept — time may always pass that far first.
+ */
+function balanceOutcomes(g: Glue, env: CoordinatorEnv): SchedulerProposal[][] {
+  const batchSize = env.batchSize ?? 1;
+  const known = balanceOutcomesOf.get(g.c);
+  if (known && known.batchSize === batchSize) return known.outcomes;
+  const view = g.schedulerView(batchSize);
+  const outcomes = view
+    ? balanceSchedulerOutcomes(view, { lastRebalanceAt: 0, forceBalance: false, drainBlockedUntil: null }, { now: BALANCE_INTERVAL_MS, intervalMs: BALANCE_INTERVAL_MS }).map((r) => [...r.proposals])
+    : [[]];
+  balanceOutcomesOf.set(g.c, { batchSize, outcomes });
+  return outcomes;
+}
+
+/** How many distinct outcomes the next balance tick has. */
+export function balanceChoices(stepper: Stepper, c: CoordinatorState, env: CoordinatorEnv): number {
+  return balanceOutcomes(new Glue(stepper, c, env), env).length;
+}
+
+/** A balance-scheduler tick (§2.4.1): its moves go through admission like every proposal (§2.4). */
+export function coordinatorBalanceTick(stepper: Stepper, c: CoordinatorState, env: CoordinatorEnv, choice = 0): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  const outcomes = balanceOutcomes(g, env);
+  const chosen = outcomes[choice];
+  if (!chosen) throw new CoordinatorError(`no balance outcome ${choice} (there are ${outcomes.length})`);
+  for (const p of chosen) {
+    const spec = g.specOf(p);
+    if (spec) g.admit(spec);
+  }
+  return g.result();
+}
+
 /** A store call made by this coordinator has ended: the caller hears of it (§2.4 admission; §2.3 PostFinish tolerates errors). */
 export function coordinatorStoreAnswer(stepper: Stepper, c: CoordinatorState, call: StoreCall, outcome: StoreOutcome, epoch: Uint64 | undefined, env: CoordinatorEnv): CoordinatorResult {
   const g = new Glue(stepper, c, env);
-  if (call.coordinatorVersion === c.version && call.purpose === 'admission') g.bumpAnswered(call.changefeedId, outcome, epoch);
+  if (call.coordinatorVersion !== c.version) return g.result();
+  if (call.purpose === 'admission') g.bumpAnswered(call.changefeedId, outcome, epoch);
+  else if (call.purpose === 'api' && call.pending) g.apiAnswered(call.pending, outcome, env.store?.[call.changefeedId]);
   return g.result();
+}
+
+/** A changefeed API call (§2.4.3) on the coordinator: refused or a no-op changes nothing; a write is a store call. */
+export function coordinatorApiCall(stepper: Stepper, c: CoordinatorState, call: ApiCallName, cf: ChangefeedId, env: CoordinatorEnv): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  g.apiCall(call, cf, env);
+  return g.result();
+}
+
+/** A maintainer's reported state change (§2.4.3 `handleStateChange`): warning bumps, the others are unconditional writes. */
+export function coordinatorStateChange(stepper: Stepper, c: CoordinatorState, cf: ChangefeedId, state: StateChangeName, env: CoordinatorEnv): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  g.stateChange(cf, state, env);
+  return g.result();
+}
+
+/** A changefeed API intent as the world store's operation (§3.2–§3.4). */
+function storeOpOf(intent: ChangefeedStoreIntent): StoreOp {
+  switch (intent.op) {
+    case 'create':
+      return { op: 'create', epoch: intent.info.epoch, checkpointTs: intent.status.checkpointTs };
+    case 'setProgress':
+      return { op: 'setProgress', progress: intent.progress };
+    case 'pause':
+      return { op: 'pause' };
+    case 'resume':
+      return { op: 'resume', candidate: intent.candidate, checkpointTs: intent.checkpointTs };
+    case 'bumpEpoch':
+      return { op: 'bump', candidate: intent.candidate, state: intent.state, error: intent.error !== null };
+    case 'update':
+      return {
+        op: 'update',
+        value: { epoch: intent.info.epoch, state: intent.info.state, error: intent.info.error !== null, checkpointTs: intent.status.checkpointTs, progress: intent.status.progress },
+      };
+  }
 }
 
 /** The DrainNode(target) API call (§2.5.5); the answer is in `lastDrainAnswer`. */
@@ -739,8 +963,10 @@ export function coordinatorView(c: CoordinatorState) {
     lastDrainAnswer: c.lastDrainAnswer,
     bootstrapStatuses: c.bootstrapStatuses,
     controller: c.controller && oc.canonicalController(c.controller),
-    admissions: Object.fromEntries(Object.entries(c.admissions).map(([cf, a]) => [cf, { ...snap(a.snapshot), spec: a.spec }])),
+    admissions: Object.fromEntries(Object.entries(c.admissions).map(([cf, a]) => [cf, { ...snap(a.snapshot), spec: a.spec, incarnation: a.incarnation }])),
     drainScheduler: c.drainScheduler,
+    feeds: c.feeds,
+    created: c.created,
   };
 }
 
@@ -765,8 +991,10 @@ export function coordinatorParts(c: CoordinatorState, idOf: (m: AnyStateMachine,
       c.lastDrainAnswer,
       c.bootstrapStatuses,
       c.controller && controllerKey(c.controller),
-      Object.entries(c.admissions).map(([cf, a]) => [cf, a.spec]),
+      Object.entries(c.admissions).map(([cf, a]) => [cf, a.spec, a.incarnation]),
       c.drainScheduler,
+      c.feeds,
+      c.created,
     ] as const,
   };
 }

@@ -39,6 +39,15 @@ export function sentBy(prev: World, next: World): Message[] {
   return out;
 }
 
+/**
+ * The messages a step put in flight, for monitors of what a component sends: none for a network
+ * `duplicate`, whose extra copy nobody sent (judging it as a send would report an old message at
+ * the state of the duplicate's step).
+ */
+export function sentIn(step: { prev: World; action: Action }, next: World): Message[] {
+  return step.action.kind === 'duplicate' ? [] : sentBy(step.prev, next);
+}
+
 const viewCtx = (c: CoordinatorState, n: string) => c.views[n]?.context as LivenessViewContext | undefined;
 const drainState = (c: CoordinatorState, n: string) => c.drains[n]?.value as string | undefined;
 const drainingObserved = (c: CoordinatorState, n: string) => drainState(c, n) === 'DrainingObserved' || drainState(c, n) === 'StoppingObserved';
@@ -79,7 +88,7 @@ export const I14: ClusterInvariant = {
   check(w, step) {
     if (!step || !w.coordinator) return true;
     const c = w.coordinator;
-    for (const m of sentBy(step.prev, w)) {
+    for (const m of sentIn(step, w)) {
       if (m.type !== 'SetNodeLivenessRequest' || m.target !== 'Stopping' || m.from !== c.node) continue;
       const n = m.to;
       const v = viewCtx(c, n);
@@ -100,7 +109,7 @@ export const I17: ClusterInvariant = {
   name: 'I17 DrainNode never reports 0 prematurely',
   doc: 'DrainNode(t) = 0 without error only in the legacy fallback, for a completed target no longer a member, or for a complete session on t',
   check(w, step) {
-    if (!step || step.action.kind !== 'api' || !w.coordinator || !step.prev.coordinator) return true;
+    if (!step || step.action.kind !== 'api' || step.action.call !== 'DrainNode' || !w.coordinator || !step.prev.coordinator) return true;
     const a = w.coordinator.lastDrainAnswer;
     const t = step.action.target;
     if (!a || a.target !== t || a.remaining !== 0 || a.error !== null) return true;
@@ -130,7 +139,7 @@ export const I18: ClusterInvariant = {
   name: 'I18 single drain target',
   doc: 'while a session or a clear state exists, DrainNode(other) returns 1 and creates no session',
   check(w, step) {
-    if (!step || step.action.kind !== 'api') return true;
+    if (!step || step.action.kind !== 'api' || step.action.call !== 'DrainNode') return true;
     const pair = sameCoordinator(step.prev, w);
     if (!pair) return true;
     const t = step.action.target;

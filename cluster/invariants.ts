@@ -15,6 +15,7 @@ import type { Action, World } from './world.js';
 import { strictAllow } from '../machines/epoch.js';
 import { isNewerMaintainerEpoch } from '../machines/fencingProtocol.js';
 import { stableStringify } from '../graph/serialize.js';
+import { sentIn } from './drainInvariants.js';
 
 export type ClusterInvariant = Invariant<World, Action>;
 
@@ -173,7 +174,29 @@ export const I9: ClusterInvariant = {
   },
 };
 
-export const nodeInvariants: ClusterInvariant[] = [I5, I10, I11, I12, I15, I16, I9];
+/**
+ * I21: a quiesced maintainer starts nothing. Entering Removing is the maintainer's
+ * `QuiesceExcept` (§2.8): from then on it schedules no dispatcher work but the allowed DDL-trigger
+ * close. The cluster model's only dispatcher is that trigger, so what it may not send again is a
+ * bootstrap or post-bootstrap request (which would start or schedule dispatcher operators).
+ */
+export const I21: ClusterInvariant = {
+  name: 'I21 quiesce',
+  doc: 'a maintainer in Removing (quiesced, §2.8) sends no bootstrap or post-bootstrap request: nothing outside the allowed close starts',
+  check(w, step) {
+    if (!step) return true;
+    for (const m of sentIn(step, w)) {
+      if (m.type !== 'MaintainerBootstrapRequest' && m.type !== 'MaintainerPostBootstrapRequest') continue;
+      const reg = step.prev.nodes[m.from]?.registries[m.changefeedId as string];
+      if (!reg || stableStringify(reg.value) !== '{"Maintainer":"Removing"}') continue;
+      if ((reg.context as MaintainerRegistryContext).epoch !== m.maintainerEpoch) continue;
+      return `the quiesced maintainer of ${m.changefeedId} on ${m.from} (epoch ${m.maintainerEpoch}) sent ${m.type} to ${m.to}`;
+    }
+    return true;
+  },
+};
+
+export const nodeInvariants: ClusterInvariant[] = [I5, I10, I11, I12, I15, I16, I9, I21];
 
 /** Every invariant `world` (after `step`) breaks, by name, with its message. */
 export function violations(invariants: readonly ClusterInvariant[], world: World, step?: { prev: World; action: Action }): Array<{ name: string; message: string }> {

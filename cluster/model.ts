@@ -46,6 +46,9 @@ export function worldKey(w: World): string {
     lv: w.lastCoordinatorVersion ?? 0n,
     sc: w.storeCalls ?? [],
     sf: w.storeFaults ?? 0,
+    pd: [w.pdAvailable ?? true, w.pdOutages ?? 0],
+    api: w.apiCalls ?? 0,
+    re: w.retiredEpochs ?? {},
   });
 }
 
@@ -90,6 +93,7 @@ export function tableEncoder(stepper: TableStepper, config: ClusterConfig): (w: 
     }
     for (const cf of config.changefeeds) buf.push(values.id(w.store[cf] ?? null));
     buf.push(w.budgets.loss, w.budgets.duplication, w.budgets.crashes, w.failovers ?? 0, values.id(w.lastCoordinatorVersion ?? 0n), w.storeFaults ?? 0);
+    buf.push(w.pdAvailable === false ? 0 : 1, w.pdOutages ?? 0, w.apiCalls ?? 0, values.id(w.retiredEpochs ?? null));
     const calls = w.storeCalls ?? [];
     buf.push(calls.length, ...calls.map((c) => values.id(c)));
     if (!w.coordinator) buf.push(w.coordinator === null ? -2 : -3);

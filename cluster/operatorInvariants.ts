@@ -1,15 +1,17 @@
 /**
- * Safety invariants of spec §4 on the coordinator's operator side and the store: I1, I2, I4, I20
- * and I23, over the world with a composed coordinator. Monitors apart from the model, as P keeps them:
+ * Safety invariants of spec §4 on the coordinator's operator side and the store: I1, I2, I4, I6,
+ * I7, I8, I20, I22 and I23, over the world with a composed coordinator. Monitors apart from the model, as P keeps them:
  * each recomputes what it needs from the world (the persisted records, the controller's value, the
  * messages a step put in flight), never from an operator's own guards.
  */
 import type { Invariant } from '../explorer/types.js';
 import type { Action, World } from './world.js';
-import { sentBy } from './drainInvariants.js';
+import { sentIn } from './drainInvariants.js';
 import { sessionContext, viewOf } from './coordinator.js';
 import { isSchedulableDest, isSchedulingFrozen } from '../machines/coordinator/gates.js';
 import type { LivenessViewContext } from '../machines/livenessView.js';
+import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
+import { actionLabel } from './world.js';
 
 export type ClusterInvariant = Invariant<World, Action>;
 
@@ -54,7 +56,7 @@ export const I4: ClusterInvariant = {
   check(w, step) {
     if (!step || !w.coordinator?.controller) return true;
     const ctl = w.coordinator.controller;
-    for (const m of sentBy(step.prev, w)) {
+    for (const m of sentIn(step, w)) {
       if (m.type !== 'AddMaintainerRequest' || m.from !== w.coordinator.node) continue;
       const cf = m.changefeedId as string;
       const p = w.store[cf];
@@ -77,7 +79,7 @@ export const I23: ClusterInvariant = {
   check(w, step) {
     if (!step || !step.prev.coordinator?.controller || !w.coordinator) return true;
     const before = step.prev.coordinator.controller;
-    for (const m of sentBy(step.prev, w)) {
+    for (const m of sentIn(step, w)) {
       if (m.type !== 'RemoveMaintainerRequest' || m.from !== w.coordinator.node) continue;
       const slot = before.operators.get(m.changefeedId as string) ?? w.coordinator.controller?.operators.get(m.changefeedId as string);
       if (!slot || slot.kind !== 'move' || (slot.value !== 'RemoveOrigin' && slot.value !== 'OriginStopped')) continue;
@@ -130,4 +132,115 @@ export const I20: ClusterInvariant = {
   },
 };
 
-export const operatorInvariants: ClusterInvariant[] = [I1, I2, I4, I20, I23];
+const article = (kind: string) => `${kind === 'add' ? 'an' : 'a'} ${kind}`;
+
+/** A maintainer slot that holds a maintainer (bootstrapping, running or removing) at `epoch`. */
+function liveAt(w: World, node: string, cf: string, epoch: bigint): boolean {
+  const reg = w.nodes[node]?.registries[cf];
+  if (!reg || typeof reg.value !== 'object' || !('Maintainer' in (reg.value as object))) return false;
+  return (reg.context as MaintainerRegistryContext).epoch === epoch;
+}
+
+/**
+ * I6: a move adds at its destination only once the origin is gone: when the coordinator sends a
+ * move's AddMaintainer, the operator is in AddTarget and the origin no longer runs the
+ * changefeed at originEpoch — judged on the origin node itself, not on the operator's guards —
+ * unless the origin left the membership (then it may still run, fenced by the newer epoch).
+ */
+export const I6: ClusterInvariant = {
+  name: 'I6 origin-first move',
+  doc: "a Move's AddMaintainer is sent only in AddTarget, after the origin stopped at originEpoch or left the membership",
+  check(w, step) {
+    const c = w.coordinator;
+    if (!step || !c?.controller) return true;
+    for (const m of sentIn(step, w)) {
+      if (m.type !== 'AddMaintainerRequest' || m.from !== c.node) continue;
+      const cf = m.changefeedId as string;
+      const slot = c.controller.operators.get(cf) ?? step.prev.coordinator?.controller?.operators.get(cf);
+      if (slot?.kind !== 'move') continue;
+      const { origin, originEpoch, originRemoved } = slot.context;
+      if (slot.value !== 'AddTarget' && c.controller.operators.get(cf) === slot) return `a move of ${cf} sent AddMaintainer to ${m.to} in ${slot.value}`;
+      if (originRemoved || !c.members.includes(origin)) continue;
+      if (liveAt(step.prev, origin, cf, originEpoch)) return `a move of ${cf} sent AddMaintainer to ${m.to} while the origin ${origin} still runs it at originEpoch ${originEpoch}`;
+    }
+    return true;
+  },
+};
+
+/**
+ * I7: one operator per changefeed, and none admitted while its bump is reserved: a changefeed in
+ * BUMPING has no add or move, and no step puts one there for a changefeed that was bumping unless
+ * that step is the answer to the changefeed's own admission bump.
+ */
+export const I7: ClusterInvariant = {
+  name: 'I7 one operator per changefeed',
+  doc: 'at most one operator per changefeed; while its epoch bump is reserved no Add or Move for it is admitted',
+  check(w, step) {
+    const ctl = w.coordinator?.controller;
+    if (!ctl) return true;
+    for (const cf of ctl.epochBumping) {
+      const slot = ctl.operators.get(cf);
+      if (slot && slot.kind !== 'stop') return `${cf} has ${article(slot.kind)} operator while its epoch bump is reserved`;
+    }
+    const before = step?.prev.coordinator?.controller;
+    if (!step || !before || step.prev.coordinator?.version !== w.coordinator?.version) return true;
+    for (const cf of before.epochBumping) {
+      const slot = ctl.operators.get(cf);
+      if (!slot || slot.kind === 'stop' || before.operators.get(cf)?.kind === slot.kind) continue;
+      const a = step.action;
+      if (a.kind === 'store' && a.call.purpose === 'admission' && a.call.changefeedId === cf) continue;
+      return `${article(slot.kind)} of ${cf} was admitted while its bump was in flight (${actionLabel(a)})`;
+    }
+    return true;
+  },
+};
+
+/**
+ * I8: a maintainer status at an epoch other than the coordinator's (both non-zero) leaves the
+ * coordinator's in-memory status of the changefeed (its checkpoint) unchanged; operators may
+ * still consume it.
+ */
+export const I8: ClusterInvariant = {
+  name: 'I8 stale status never mutates the coordinator',
+  doc: "a MaintainerStatus whose epoch differs from the in-memory one (both non-zero) leaves the coordinator's checkpoint unchanged",
+  check(w, step) {
+    if (!step || step.action.kind !== 'deliver' || step.action.message.type !== 'MaintainerStatus') return true;
+    const before = step.prev.coordinator?.controller;
+    const after = w.coordinator?.controller;
+    if (!before || !after || step.action.message.to !== w.coordinator?.node) return true;
+    const m = step.action.message;
+    const cf = m.changefeedId as string;
+    const mem = before.infos.get(cf);
+    const e = m.maintainerEpoch as bigint;
+    if (!mem || e === 0n || mem.epoch === 0n || e === mem.epoch) return true;
+    const now = after.infos.get(cf);
+    if (now && now.checkpointTs !== mem.checkpointTs) return `a status of ${cf} at epoch ${e} (in memory ${mem.epoch}) moved the checkpoint ${mem.checkpointTs} → ${now.checkpointTs}`;
+    return true;
+  },
+};
+
+/**
+ * I22: removal wins over success: an Add or Move that finishes after its destination left the
+ * membership leaves the changefeed not Replicating on that node.
+ */
+export const I22: ClusterInvariant = {
+  name: 'I22 removal wins over success',
+  doc: 'an Add or Move finishing after its destination left the membership does not leave the changefeed Replicating there',
+  check(w, step) {
+    const before = step?.prev.coordinator?.controller;
+    const c = w.coordinator;
+    if (!step || !before || !c?.controller || step.prev.coordinator?.version !== c.version) return true;
+    for (const [cf, slot] of before.operators) {
+      if (slot.kind === 'stop' || c.controller.operators.get(cf) === slot) continue;
+      const after = c.controller.operators.get(cf);
+      if (after && after.kind === slot.kind) continue; // still running
+      const dest = slot.kind === 'add' ? slot.context.dest : slot.context.target;
+      if (c.members.includes(dest)) continue;
+      const e = c.controller.db.get(cf);
+      if (e?.bucket === 'Replicating' && e.nodeId === dest) return `the ${slot.kind} of ${cf} finished with it Replicating on ${dest}, which left the membership`;
+    }
+    return true;
+  },
+};
+
+export const operatorInvariants: ClusterInvariant[] = [I1, I2, I4, I6, I7, I8, I20, I22, I23];

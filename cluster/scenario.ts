@@ -115,6 +115,9 @@ function findInFlight(world: World, pattern: Record<string, unknown>, where: str
   return m;
 }
 
+const API_CALLS = ['create', 'pause', 'remove', 'resume'] as const;
+const STATE_CHANGES = ['warning', 'failed', 'finished'] as const;
+
 /** The options of a composed coordinator (cluster/world.ts ClusterConfig), validated. */
 export function composedOptions(c: Record<string, unknown>, where: string): Partial<ClusterConfig> {
   const out: Partial<ClusterConfig> = {};
@@ -126,7 +129,21 @@ export function composedOptions(c: Record<string, unknown>, where: string): Part
   if (c.failovers !== undefined) out.failovers = count(c.failovers, `${where}.failovers`);
   if (c.storeFaults !== undefined) out.storeFaults = count(c.storeFaults, `${where}.storeFaults`);
   if (c.batchSize !== undefined) out.batchSize = count(c.batchSize, `${where}.batchSize`);
-  for (const k of ['pdAvailable', 'time', 'nodeHeartbeats'] as const) if (c[k] !== undefined) out[k] = bool(c[k], `${where}.${k}`);
+  for (const k of ['pdAvailable', 'time', 'nodeHeartbeats', 'balance'] as const) if (c[k] !== undefined) out[k] = bool(c[k], `${where}.${k}`);
+  if (c.pdOutages !== undefined) out.pdOutages = count(c.pdOutages, `${where}.pdOutages`);
+  if (c.api !== undefined) {
+    const a = obj(c.api, `${where}.api`);
+    const list = <T extends string>(v: unknown, allowed: readonly T[], w: string): T[] => {
+      if (!Array.isArray(v) || !v.every((x) => allowed.includes(x as T))) throw new ScenarioError(w, `expected a list of ${allowed.join(', ')}`);
+      return v as T[];
+    };
+    out.api = {
+      budget: count(a.budget, `${where}.api.budget`),
+      ...(a.calls === undefined ? {} : { calls: list(a.calls, API_CALLS, `${where}.api.calls`) }),
+      ...(a.stateChanges === undefined ? {} : { stateChanges: list(a.stateChanges, STATE_CHANGES, `${where}.api.stateChanges`) }),
+      ...(a.changefeeds === undefined ? {} : { changefeeds: strings(a.changefeeds, `${where}.api.changefeeds`) }),
+    };
+  }
   if (c.ticks !== undefined) {
     if (!Array.isArray(c.ticks) || !c.ticks.every((t) => ['HEARTBEAT', 'RESEND', 'CLEANUP'].includes(t as string))) {
       throw new ScenarioError(`${where}.ticks`, 'expected a list of HEARTBEAT, RESEND, CLEANUP');
@@ -172,12 +189,17 @@ function toAction(raw: unknown, i: number, world: World, config: ClusterConfig):
   const where = `steps[${i}]`;
   const s = obj(raw, where);
   const keys = Object.keys(s);
-  if (keys.length !== 1) throw new ScenarioError(where, `expected exactly one of send, deliver, lose, duplicate, tick, runtime, crash, restart (got ${keys.join(', ') || 'none'})`);
+  if (keys.length !== 1) throw new ScenarioError(where, `expected exactly one of send, deliver, lose, duplicate, tick, runtime, crash, restart, membership, node-heartbeat, coordinator-tick, balance-tick, time, api, state-change, pd, store, coordinator-membership, coordinator-crash, coordinator-takeover (got ${keys.join(', ') || 'none'})`);
   const kind = keys[0]!;
   const v = s[kind];
   const node = (n: unknown, w: string) => {
     const id = str(n, w);
     if (!config.nodes.includes(id)) throw new ScenarioError(w, `unknown node ${JSON.stringify(id)}`);
+    return id;
+  };
+  const changefeed = (n: unknown, w: string) => {
+    const id = str(n, w);
+    if (!config.changefeeds.includes(id)) throw new ScenarioError(w, `unknown changefeed ${JSON.stringify(id)}`);
     return id;
   };
   switch (kind) {
@@ -228,8 +250,22 @@ function toAction(raw: unknown, i: number, world: World, config: ClusterConfig):
     }
     case 'api': {
       const t = obj(v, `${where}.api`);
-      if (t.call !== 'DrainNode') throw new ScenarioError(`${where}.api.call`, 'expected DrainNode');
-      return { kind: 'api', call: 'DrainNode', target: node(t.target, `${where}.api.target`) };
+      if (t.call === 'DrainNode') return { kind: 'api', call: 'DrainNode', target: node(t.target, `${where}.api.target`) };
+      if (!API_CALLS.includes(t.call as never)) throw new ScenarioError(`${where}.api.call`, `expected DrainNode, ${API_CALLS.join(', ')}`);
+      return { kind: 'api', call: t.call as (typeof API_CALLS)[number], changefeedId: changefeed(t.changefeedId, `${where}.api.changefeedId`) };
+    }
+    case 'state-change': {
+      const t = obj(v, `${where}.state-change`);
+      if (!STATE_CHANGES.includes(t.state as never)) throw new ScenarioError(`${where}.state-change.state`, `expected ${STATE_CHANGES.join(', ')}`);
+      return { kind: 'state-change', changefeedId: changefeed(t.changefeedId, `${where}.state-change.changefeedId`), state: t.state as (typeof STATE_CHANGES)[number] };
+    }
+    case 'pd': {
+      if (v !== 'available' && v !== 'unavailable') throw new ScenarioError(`${where}.pd`, 'expected "available" or "unavailable"');
+      return { kind: 'pd', available: v === 'available' };
+    }
+    case 'balance-tick': {
+      const t = v === true ? {} : obj(v, `${where}.balance-tick`);
+      return t.choice === undefined ? { kind: 'balance-tick' } : { kind: 'balance-tick', choice: count(t.choice, `${where}.balance-tick.choice`) };
     }
     case 'coordinator-membership': {
       const t = obj(v, `${where}.coordinator-membership`);
@@ -245,7 +281,12 @@ function toAction(raw: unknown, i: number, world: World, config: ClusterConfig):
       const outcome = str(t.outcome, `${where}.store.outcome`);
       if (!['ok', 'failed', 'appliedButFailed'].includes(outcome)) throw new ScenarioError(`${where}.store.outcome`, 'expected ok, failed or appliedButFailed');
       const want = obj(t.call, `${where}.store.call`);
-      const call = (world.storeCalls ?? []).find((c) => stableStringify(JSON.parse(JSON.stringify(c, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)))) === stableStringify(want));
+      // The whole call as `check` writes it, or a few of its fields (say changefeedId and purpose) when one call matches.
+      const plain = (c: unknown) => JSON.parse(JSON.stringify(c, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))) as Record<string, unknown>;
+      const calls = world.storeCalls ?? [];
+      const partial = calls.filter((c) => Object.entries(want).every(([k, x]) => stableStringify(plain(c)[k]) === stableStringify(x)));
+      const call = calls.find((c) => stableStringify(plain(c)) === stableStringify(want)) ?? (new Set(partial.map((c) => stableStringify(c))).size === 1 ? partial[0] : undefined);
+      if (!call && partial.length > 1) throw new ScenarioError(`${where}.store.call`, `${partial.length} store calls in flight match ${JSON.stringify(want)}; give more fields`);
       if (!call) throw new ScenarioError(`${where}.store.call`, `no store call in flight matches ${JSON.stringify(want)}`);
       return { kind: 'store', call, outcome: outcome as 'ok' };
     }

@@ -23,6 +23,12 @@ import {
   coordinatorStoreAnswer,
   coordinatorTick,
   tickChoices,
+  balanceChoices,
+  coordinatorBalanceTick,
+  coordinatorApiCall,
+  coordinatorStateChange,
+  type ApiCallName,
+  type StateChangeName,
   type CoordinatorResult,
   type StoreCall,
   type StoreOutcome,
@@ -63,6 +69,15 @@ export interface ClusterConfig {
   time?: boolean;
   /** Nodes' periodic heartbeats as steps (default true with a composed coordinator). */
   nodeHeartbeats?: boolean;
+  /** PD outages over the run (§3.5: epochs fall back to UnixNano while PD is down). Default 0. */
+  pdOutages?: number;
+  /** Run the balance scheduler (§2.4.1) as its own tick, every tie a choice. Default false. */
+  balance?: boolean;
+  /**
+   * Changefeed API calls and maintainers' state changes (§2.4.3) as steps: which ones, on which
+   * changefeeds (default: all configured), and how many over the run.
+   */
+  api?: { calls?: readonly ApiCallName[]; stateChanges?: readonly StateChangeName[]; changefeeds?: readonly ChangefeedId[]; budget: number };
 }
 
 export interface World {
@@ -88,6 +103,14 @@ export interface World {
   storeCalls?: readonly StoreCall[];
   /** Store faults left. */
   storeFaults?: number;
+  /** PD answers the TSO now (§3.5); false during an outage. */
+  pdAvailable?: boolean;
+  /** PD outages left. */
+  pdOutages?: number;
+  /** API calls and state changes left. */
+  apiCalls?: number;
+  /** The epoch each deleted changefeed last had (a re-creation's TSO epoch is above it). */
+  retiredEpochs?: Readonly<Record<ChangefeedId, bigint>>;
 }
 
 /** One step of the world, named for traces. */
@@ -109,8 +132,16 @@ export type Action =
   | { kind: 'store'; call: StoreCall; outcome: StoreOutcome }
   /** Time passes on the coordinator (see cluster/coordinator.ts: ages clamped past every threshold). */
   | { kind: 'time'; step: TimeStep }
-  /** An API call on the coordinator. */
+  /** The DrainNode API on the coordinator (§2.5.5). */
   | { kind: 'api'; call: 'DrainNode'; target: NodeId }
+  /** A changefeed API call on the coordinator (§2.4.3). */
+  | { kind: 'api'; call: ApiCallName; changefeedId: ChangefeedId }
+  /** A maintainer reports a state change of its changefeed to the coordinator (§2.4.3). */
+  | { kind: 'state-change'; changefeedId: ChangefeedId; state: StateChangeName }
+  /** PD stops or starts answering the TSO (§3.5). */
+  | { kind: 'pd'; available: boolean }
+  /** The balance scheduler's tick (§2.4.1), with one outcome of its ties. */
+  | { kind: 'balance-tick'; choice?: number }
   /** The coordinator sees a node leave (its session expired) or join. */
   | { kind: 'coordinator-membership'; change: 'NODE_ADDED' | 'NODE_REMOVED'; subject: NodeId }
   /** The coordinator process dies: all it held in memory is lost (within the failover budget). */
@@ -168,7 +199,16 @@ export function initialWorld(stepper: Stepper, config: ClusterConfig, store: Wor
       : Object.fromEntries(config.changefeeds.map((cf) => [cf, { epoch: 1n, state: 'normal' as const, error: false, checkpointTs: 1n, progress: 'None' as const }]));
   const coordinator = startCoordinator(stepper, config.coordinator, 1n, config.nodes);
   return withSends(
-    { ...world, store: persisted, coordinator, failovers: config.failovers ?? 0, storeCalls: [], storeFaults: config.storeFaults ?? 0 },
+    {
+      ...world,
+      store: persisted,
+      coordinator,
+      failovers: config.failovers ?? 0,
+      storeCalls: [],
+      storeFaults: config.storeFaults ?? 0,
+      ...(config.pdOutages || config.pdAvailable === false ? { pdAvailable: config.pdAvailable ?? true, pdOutages: config.pdOutages ?? 0 } : {}),
+      ...(config.api ? { apiCalls: config.api.budget } : {}),
+    },
     bootstrapMessages(coordinator),
     config,
   );
@@ -176,9 +216,10 @@ export function initialWorld(stepper: Stepper, config: ClusterConfig, store: Wor
 
 const envOf = (config: ClusterConfig, world: World): CoordinatorEnv => ({
   changefeeds: config.changefeeds,
-  pdAvailable: config.pdAvailable ?? true,
+  pdAvailable: world.pdAvailable ?? config.pdAvailable ?? true,
   store: world.store,
   batchSize: config.batchSize ?? 1,
+  ...(world.retiredEpochs ? { retiredEpochs: world.retiredEpochs } : {}),
 });
 
 const callKey = (c: StoreCall) => stableStringify(c);
@@ -186,7 +227,9 @@ const callKey = (c: StoreCall) => stableStringify(c);
 /** The coordinator's result into the world: its state, its messages in flight, its store calls. */
 function withCoordinator(world: World, r: CoordinatorResult, config: ClusterConfig): World {
   const calls = r.storeCalls.length === 0 ? world.storeCalls : [...(world.storeCalls ?? []), ...r.storeCalls].sort((a, b) => (callKey(a) < callKey(b) ? -1 : 1));
-  return withSends({ ...world, coordinator: r.coordinator, storeCalls: calls }, r.out, config);
+  const next = withSends({ ...world, coordinator: r.coordinator, storeCalls: calls }, r.out, config);
+  // A fatal error ends the coordinator's run loop: it is down until a failover (§2.4.3).
+  return r.fatal ? { ...next, coordinator: null, lastCoordinatorVersion: r.coordinator.version } : next;
 }
 
 /** The coordinator's enabled steps. */
@@ -206,6 +249,18 @@ function coordinatorActions(stepper: Stepper, world: World, config: ClusterConfi
   for (let choice = 0; choice < choices; choice++) out.push(choices === 1 ? { kind: 'coordinator-tick' } : { kind: 'coordinator-tick', choice });
   if (config.time ?? true) for (const step of Object.keys(TIME_STEPS) as TimeStep[]) out.push({ kind: 'time', step });
   for (const target of config.drainTargets ?? []) out.push({ kind: 'api', call: 'DrainNode', target });
+  if (config.balance && c.controller) {
+    const choices = balanceChoices(stepper, c, envOf(config, world));
+    for (let choice = 0; choice < choices; choice++) out.push(choices === 1 ? { kind: 'balance-tick' } : { kind: 'balance-tick', choice });
+  }
+  if (config.api && (world.apiCalls ?? 0) > 0) {
+    for (const changefeedId of config.api.changefeeds ?? config.changefeeds) {
+      for (const call of config.api.calls ?? []) out.push({ kind: 'api', call, changefeedId });
+      for (const state of config.api.stateChanges ?? []) out.push({ kind: 'state-change', changefeedId, state });
+    }
+  }
+  if ((world.pdOutages ?? 0) > 0 && world.pdAvailable !== false) out.push({ kind: 'pd', available: false });
+  if (world.pdAvailable === false && (config.pdAvailable ?? true)) out.push({ kind: 'pd', available: true });
   for (const id of config.nodes) {
     const node = world.nodes[id];
     if ((config.nodeHeartbeats ?? true) && node && nodeHeartbeat(node).length > 0) out.push({ kind: 'node-heartbeat', node: id });
@@ -333,8 +388,10 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
           epoch = r.record?.epoch;
         } else outcome = 'failed'; // refused by the store (not found, overflow): nothing written
       }
+      const deleted = world.store[call.changefeedId] !== undefined && store[call.changefeedId] === undefined ? world.store[call.changefeedId]! : undefined;
       const next: World = {
         ...world,
+        ...(deleted ? { retiredEpochs: { ...world.retiredEpochs, [call.changefeedId]: deleted.epoch } } : {}),
         store,
         storeCalls: [...calls.slice(0, i), ...calls.slice(i + 1)],
         storeFaults: action.outcome === 'ok' ? faults : faults - 1,
@@ -344,8 +401,24 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
     }
     case 'time':
       return { ...world, coordinator: passTime(liveCoordinator(world), action.step) };
-    case 'api':
-      return withCoordinator(world, drainNodeCall(stepper, liveCoordinator(world), action.target, envOf(config, world)), config);
+    case 'api': {
+      if (action.call === 'DrainNode') return withCoordinator(world, drainNodeCall(stepper, liveCoordinator(world), action.target, envOf(config, world)), config);
+      const left = apiBudget(world, config);
+      return { ...withCoordinator(world, coordinatorApiCall(stepper, liveCoordinator(world), action.call, action.changefeedId, envOf(config, world)), config), apiCalls: left };
+    }
+    case 'state-change': {
+      const left = apiBudget(world, config);
+      return { ...withCoordinator(world, coordinatorStateChange(stepper, liveCoordinator(world), action.changefeedId, action.state, envOf(config, world)), config), apiCalls: left };
+    }
+    case 'pd':
+      if (action.available) {
+        if (world.pdAvailable !== false) throw new WorldError('PD is not down');
+        return { ...world, pdAvailable: true };
+      }
+      if ((world.pdOutages ?? 0) <= 0 || world.pdAvailable === false) throw new WorldError('no PD outage left, or PD already down');
+      return { ...world, pdAvailable: false, pdOutages: (world.pdOutages ?? 0) - 1 };
+    case 'balance-tick':
+      return withCoordinator(world, coordinatorBalanceTick(stepper, liveCoordinator(world), envOf(config, world), action.choice ?? 0), config);
     case 'coordinator-membership':
       return withCoordinator(
         world,
@@ -375,6 +448,14 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
   }
 }
 
+/** The API budget after one more call (an error when none is left or the configuration has no API). */
+function apiBudget(world: World, config: ClusterConfig): number {
+  if (!config.api) throw new WorldError('the configuration allows no API calls or state changes');
+  const left = world.apiCalls ?? 0;
+  if (left <= 0) throw new WorldError('no API budget left');
+  return left - 1;
+}
+
 /** A readable one-line label of an action, for traces. */
 export function actionLabel(a: Action): string {
   switch (a.kind) {
@@ -398,7 +479,13 @@ export function actionLabel(a: Action): string {
     case 'time':
       return `time passes (${a.step}: at least ${TIME_STEPS[a.step]} ms)`;
     case 'api':
-      return `API ${a.call}(${a.target})`;
+      return a.call === 'DrainNode' ? `API DrainNode(${a.target})` : `API ${a.call}(${a.changefeedId})`;
+    case 'state-change':
+      return `${a.changefeedId} reports state ${a.state}`;
+    case 'pd':
+      return a.available ? 'PD answers again' : 'PD becomes unavailable';
+    case 'balance-tick':
+      return a.choice === undefined ? 'balance tick' : `balance tick (outcome ${a.choice})`;
     case 'coordinator-membership':
       return `coordinator sees ${a.change === 'NODE_ADDED' ? 'join' : 'leave'} of ${a.subject}`;
     case 'coordinator-crash':
