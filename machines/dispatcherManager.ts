@@ -169,7 +169,8 @@ export const dispatcherManagerMachine = setup({
     isPendingCreate: ({ context, event }) => operatorFor(context, dispatcherOf(event))?.kind === 'create',
     isRemovedWithPendingRemove: ({ context, event }) =>
       operatorFor(context, dispatcherOf(event))?.kind === 'remove' && !context.spans.includes(dispatcherOf(event)),
-    isKnownDispatcher: ({ context, event }) => context.spans.includes(dispatcherOf(event)),
+    /** A dispatcher in the map: a span's, or the DDL-trigger dispatcher. */
+    isKnownDispatcher: ({ context, event }) => context.spans.includes(dispatcherOf(event)) || (context.triggerId !== null && context.triggerId === dispatcherOf(event)),
   },
   actions: {
     createManager: assign(({ event }) =>
@@ -265,8 +266,15 @@ export const dispatcherManagerMachine = setup({
       spans: context.spans.includes(dispatcherOf(event)) ? context.spans : [...context.spans, dispatcherOf(event)],
       operators: context.operators.filter((op) => !(op.dispatcher === dispatcherOf(event) && op.kind === 'create')),
     })),
-    /** First half of `cleanEventDispatcher`: the dispatcher leaves the map. */
-    dropDispatcher: assign({ spans: ({ context, event }) => context.spans.filter((d) => d !== dispatcherOf(event)) }),
+    /**
+     * First half of `cleanEventDispatcher`: the dispatcher leaves the map; the DDL-trigger one also
+     * leaves the manager's trigger slot (`SetTableTriggerEventDispatcher(nil)`), so a later owner may
+     * bootstrap this manager with a nil trigger (a move's destination, §2.2, §2.7.3 step 3).
+     */
+    dropDispatcher: assign(({ context, event }) => ({
+      spans: context.spans.filter((d) => d !== dispatcherOf(event)),
+      ...(context.triggerId === dispatcherOf(event) ? { triggerId: null, triggerInitialized: false } : {}),
+    })),
     /** Second half: its remove operator entry is deleted. */
     dropOperator: assign({ operators: ({ context, event }) => context.operators.filter((op) => op.dispatcher !== dispatcherOf(event)) }),
     recordRemoveRequest: assign({

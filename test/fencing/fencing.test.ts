@@ -314,6 +314,16 @@ describe('§6.11.13 dispatcher orchestrator', () => {
     expect(d.actor.getSnapshot().context).toMatchObject({ owner: 'm2', ownerEpoch: 2n });
   });
 
+  it('a removed DDL-trigger dispatcher leaves the trigger slot (cleanEventDispatcher), so a move\'s new owner bootstraps with a nil trigger (§2.2, §2.7.3)', () => {
+    const d = dm();
+    d.send(bootstrap('m1', 1n, 'trig-a'), request('m1', 1n, 'trig-a', 'remove'), { type: 'DISPATCHER_REMOVED', dispatcher: 'trig-a' }, { type: 'REMOVE_CLEANED', dispatcher: 'trig-a' });
+    expect(d.actor.getSnapshot().context).toMatchObject({ triggerId: null, triggerInitialized: false, operators: [] });
+    d.take();
+    d.send(bootstrap('m2', 2n, null));
+    expect(d.take()).toEqual([expect.objectContaining({ type: 'MaintainerBootstrapResponse', to: 'm2', error: null, maintainerEpoch: 2n })]);
+    expect(d.actor.getSnapshot().context).toMatchObject({ owner: 'm2', ownerEpoch: 2n, triggerId: null });
+  });
+
   it('a stale close is acked (Success) without closing and without a tombstone (I10)', () => {
     const d = dm();
     d.send(bootstrap('m2', 2n));
