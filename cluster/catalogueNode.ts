@@ -1,0 +1,95 @@
+/**
+ * The historical-bug catalogue on the composed cluster, node and drain half (issue 13 item 5,
+ * spec §5.1): for each variant of cluster/variants.ts that lives on the node side (maintainer
+ * registry, dispatcher manager) or the coordinator's drain side (liveness views, drain workflow,
+ * drain session), the smallest configuration on which `opcharts check --variant ID` finds a
+ * violation of the invariant the spec names — or of a sharper one (cluster/catalogueNodeInvariants.ts)
+ * where the spec's invariant cannot see the harm in this model — and on which the faithful model
+ * is clean. Liveness bugs are caught by the AG EF check (`eventually`): a reachable world from which
+ * the goal can no longer be reached.
+ *
+ * Each configuration is written in the file format of cluster/configs.ts, so `opcharts check
+ * --config FILE --variant ID` runs the same check; `bounds.maxDepth` is the shortest
+ * counterexample's length where the whole space is too large to explore in a test's seconds (the
+ * search is breadth-first, so every trace within the bound is found, and the faithful model is
+ * judged to the same depth).
+ */
+import { parseCheckConfig, type CheckConfig } from './configs.js';
+import type { ClusterInvariant } from './invariants.js';
+import type { World } from './world.js';
+
+/** One row of the catalogue: a variant, its configuration and what must catch it. */
+export interface CatalogueEntry {
+  /** The bug's ID in spec §5.1 (a variant of cluster/variants.ts). */
+  variant: string;
+  /** The configuration, as a file would write it (cluster/configs.ts). */
+  file: Record<string, unknown>;
+  /** The name of the invariant (or AG EF goal) the variant breaks on this configuration. */
+  expected: string;
+  kind: 'invariant' | 'eventually';
+  /** Invariants beyond the built-in ones the check needs (cluster/catalogueNodeInvariants.ts). */
+  user?: ClusterInvariant[];
+  /** The AG EF goal, for a liveness bug. */
+  eventually?: { name: string; goal(world: World): boolean };
+  /** Why this configuration is the smallest that shows the bug, in one or two lines. */
+  why: string;
+}
+
+const bootstrap = (to: string) => ({ send: { type: 'CoordinatorBootstrap', to, version: '1' } });
+const add = (to: string, epoch: string) => ({
+  send: { type: 'AddMaintainerRequest', to, changefeedId: 'cf', maintainerEpoch: epoch, checkpointTs: '1', isNew: epoch !== '0' },
+});
+const remove = (to: string, epoch: string, cascade = false, removed = false) => ({
+  send: { type: 'RemoveMaintainerRequest', to, changefeedId: 'cf', maintainerEpoch: epoch, cascade, removed },
+});
+const noFaults = { loss: 0, duplication: 0, crashes: 0 };
+
+/** The composed coordinator draining its only node (§2.5): the drain workflow, session and views. */
+const drainOneNode = (name: string, extra: { crashes?: number; nodeHeartbeats?: boolean; maxDepth?: number }) => ({
+  name,
+  nodes: ['n1'],
+  changefeeds: ['cf'],
+  capacity: 3,
+  budgets: { ...noFaults, crashes: extra.crashes ?? 0 },
+  ticks: [],
+  coordinator: { compose: true, drainTargets: ['n1'], time: false, ...(extra.nodeHeartbeats === false ? { nodeHeartbeats: false } : {}) },
+  ...(extra.maxDepth ? { bounds: { maxDepth: extra.maxDepth } } : {}),
+});
+
+export const nodeCatalogue: CatalogueEntry[] = [
+  {
+    variant: 'B14',
+    file: {
+      name: 'B14-one-node-resends',
+      nodes: ['n1'],
+      changefeeds: ['cf'],
+      capacity: 5,
+      budgets: noFaults,
+      ticks: [],
+      coordinator: { script: [bootstrap('n1'), add('n1', '5'), add('n1', '5'), remove('n1', '5'), remove('n1', '5')] },
+    },
+    expected: 'I9 stale request never mutates a maintainer',
+    kind: 'invariant',
+    why: 'one node: an add at 5 resent after the maintainer at 5 stopped replaces it (canReplace needs a strictly newer epoch)',
+  },
+  {
+    variant: 'B19',
+    file: drainOneNode('B19-drain-one-node', { maxDepth: 6 }),
+    expected: 'I13 view monotonic per node epoch',
+    kind: 'invariant',
+    why: 'one node drained with periodic heartbeats: an Alive heartbeat sent before DRAINING applied is delivered after the Draining one',
+  },
+  {
+    variant: 'B20',
+    file: drainOneNode('B20-drain-one-node-restart', { crashes: 1, nodeHeartbeats: false, maxDepth: 15 }),
+    expected: 'I14 STOPPING only after DRAINING at the same epoch',
+    kind: 'invariant',
+    why: 'one node drained, one crash: DRAINING observed, the node restarts with a new epoch, and STOPPING goes out with the old one',
+  },
+];
+
+/** The parsed configuration of an entry. */
+export const catalogueConfig = (e: CatalogueEntry): CheckConfig => parseCheckConfig(e.file);
+
+/** The variants of this half that the cluster model cannot show, and why (see the report). */
+export const notExpressibleOnCluster: Array<{ variant: string; reason: string }> = [];
