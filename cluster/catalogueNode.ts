@@ -17,6 +17,7 @@
 import { parseCheckConfig, type CheckConfig } from './configs.js';
 import type { ClusterInvariant } from './invariants.js';
 import type { World } from './world.js';
+import { I11NoPauseTombstone, I18SessionEndsOnlyByRemoval, I9CloseResponseOnlyWhileRemoving } from './catalogueNodeInvariants.js';
 
 /** One row of the catalogue: a variant, its configuration and what must catch it. */
 export interface CatalogueEntry {
@@ -31,6 +32,8 @@ export interface CatalogueEntry {
   user?: ClusterInvariant[];
   /** The AG EF goal, for a liveness bug. */
   eventually?: { name: string; goal(world: World): boolean };
+  /** Other invariants the same check must find broken (a sharper one beside the spec's). */
+  also?: string[];
   /** Why this configuration is the smallest that shows the bug, in one or two lines. */
   why: string;
 }
@@ -86,7 +89,75 @@ export const nodeCatalogue: CatalogueEntry[] = [
     kind: 'invariant',
     why: 'one node drained, one crash: DRAINING observed, the node restarts with a new epoch, and STOPPING goes out with the old one',
   },
+  {
+    variant: 'B16',
+    file: {
+      name: 'B16-compat-maintainer-superseded',
+      nodes: ['n1'],
+      changefeeds: ['cf'],
+      capacity: 5,
+      budgets: noFaults,
+      ticks: ['RESEND'],
+      coordinator: { script: [bootstrap('n1'), remove('n1', '0', true, true), add('n1', '5')] },
+    },
+    expected: I9CloseResponseOnlyWhileRemoving.name,
+    kind: 'invariant',
+    user: [I9CloseResponseOnlyWhileRemoving],
+    why: 'one node: an epoch-0 (compatibility) cascade remove builds a remove-only maintainer that resends its close, stops, and is replaced at 5; the second close response (epoch 0 matches 5) reaches the new one',
+  },
+  {
+    variant: 'B23',
+    file: drainOneNode('B23-drain-one-node-complete', { nodeHeartbeats: false, maxDepth: 9 }),
+    expected: 'I17 DrainNode never reports 0 prematurely',
+    kind: 'invariant',
+    user: [I18SessionEndsOnlyByRemoval],
+    also: [I18SessionEndsOnlyByRemoval.name],
+    why: 'one node drained to completion (DRAINING, STOPPING observed, nothing left): the next DrainNode poll closes the session while the node is still a member',
+  },
+  {
+    variant: 'B17',
+    file: {
+      name: 'B17-compat-pause-resume',
+      nodes: ['n1', 'n2'],
+      changefeeds: ['cf'],
+      capacity: 8,
+      budgets: noFaults,
+      ticks: [],
+      coordinator: { script: [bootstrap('n1'), bootstrap('n2'), remove('n1', '0', true, false), add('n2', '0')] },
+    },
+    expected: 'the maintainer of cf on n2 bootstraps (or there is none)',
+    kind: 'eventually',
+    eventually: { name: 'the maintainer of cf on n2 bootstraps (or there is none)', goal: (w) => bootstrappedOrNone(w, 'n2') },
+    user: [I11NoPauseTombstone],
+    also: [I11NoPauseTombstone.name],
+    why: 'two nodes: an epoch-0 cascade pause (removed = false) on n1 closes the managers on both nodes while an epoch-0 maintainer resumes on n2; a manager tombstoned by the pause refuses the resumed bootstrap forever',
+  },
+  {
+    variant: 'B26',
+    file: {
+      name: 'B26-remove-before-bootstrap',
+      nodes: ['n1'],
+      changefeeds: ['cf'],
+      capacity: 4,
+      budgets: noFaults,
+      ticks: [],
+      coordinator: { script: [bootstrap('n1'), add('n1', '5'), remove('n1', '5')] },
+    },
+    expected: 'the maintainer of cf on n1 bootstraps (or there is none)',
+    kind: 'eventually',
+    eventually: { name: 'the maintainer of cf on n1 bootstraps (or there is none)', goal: (w) => bootstrappedOrNone(w, 'n1') },
+    why: 'one node: a move-style (non-cascade) remove overtakes the bootstrap; removing, the maintainer ignores the bootstrap responses and, uninitialized, its DDL span status, so it neither bootstraps nor stops',
+  },
 ];
+
+/** The maintainer state of cf on a node (undefined: the slot is empty, or the node is down). */
+const maintainerOf = (w: World, n: string) => (w.nodes[n]?.registries.cf?.value as { Maintainer?: string } | undefined)?.Maintainer;
+/** The maintainer of cf on `node` has bootstrapped, or there is none live (the slot is empty or stopped). */
+const bootstrappedOrNone = (w: World, node: string) => {
+  const reg = w.nodes[node]?.registries.cf;
+  const state = maintainerOf(w, node);
+  return !!reg && ((reg.context as { initialized: boolean }).initialized || state === undefined || state === 'Stopped');
+};
 
 /** The parsed configuration of an entry. */
 export const catalogueConfig = (e: CatalogueEntry): CheckConfig => parseCheckConfig(e.file);

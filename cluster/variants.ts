@@ -7,7 +7,7 @@
  * The variants here are the ones a single machine can express; the ones that live between
  * components (B2's interleaving, B5, B6, B10, B11, B20, B22, B23 …) join with the cluster model.
  */
-import { assign, emit, type AnyStateMachine } from 'xstate';
+import { assign, createMachine, emit, enqueueActions, type AnyStateMachine } from 'xstate';
 import { moveMaintainerMachine } from '../machines/moveMaintainer.js';
 import { addMaintainerMachine } from '../machines/addMaintainer.js';
 import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
@@ -15,6 +15,7 @@ import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
 import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
 import { maxEpoch } from '../machines/epoch.js';
+import { drainSessionMachine, drainNodeRow, isDrainComplete, type DrainSessionContext, type DrainSessionEvent } from '../machines/coordinator/drainSession.js';
 
 export interface Variant {
   /** The bug's ID in spec §5.1. */
@@ -172,4 +173,63 @@ export const machineVariants: Variant[] = [
     invariant: 'liveness',
     machines: { maintainerRegistry: maintainerRegistryMachine.provide({ guards: { isIgnoredBeforeBootstrap: () => false } as never }) },
   },
+  // ----- node and drain side, caught on the composed cluster (cluster/catalogueNode.ts) -----
+  {
+    id: 'B16',
+    reintroduces: 'a close response is taken by a maintainer that is not removing (a late one from a superseded epoch-0 maintainer marks closed nodes)',
+    invariant: 'I9',
+    machines: { maintainerRegistry: b16Registry() },
+  },
+  {
+    id: 'B23',
+    reintroduces: 'DrainNode closes the drain session as soon as the drain is complete, with its target still a member',
+    invariant: 'I17/I18',
+    machines: { drainSession: b23Session() },
+  },
 ];
+
+/**
+ * B16: the registry before `b46288d8b`. The faithful machine takes a MaintainerCloseResponse only in
+ * `Removing`; this one also takes it in every other maintainer state (after the epoch `match`, which
+ * an epoch-0 response passes against any epoch) and records the sender in `closedNodes`. The
+ * transition is added to the definition (a variant of its config with the same implementations):
+ * no guard or action of the faithful machine changes.
+ */
+function b16Registry(): AnyStateMachine {
+  const config = maintainerRegistryMachine.config as Ctx;
+  const maintainer = config.states.Maintainer;
+  return createMachine(
+    {
+      ...config,
+      states: {
+        ...config.states,
+        Maintainer: {
+          ...maintainer,
+          on: { ...maintainer.on, CLOSE_RESPONSE: [{ guard: 'isStaleResponse' }, { guard: 'isFailedClose' }, { actions: 'recordClosedNode' }] },
+        },
+      },
+    } as never,
+    maintainerRegistryMachine.implementations as never,
+  ) as AnyStateMachine;
+}
+
+/**
+ * B23: the drain session before `c640d608b`. The faithful DrainNode answer keeps a complete
+ * session (it blocks other targets until its target leaves); this one answers as the faithful one
+ * and then, when the call found the session on its target complete, closes it (session and gate
+ * gone). The state value stays `Active` with no session record; every guard and action reads the
+ * record, so the machine behaves as one with no session.
+ */
+function b23Session(): AnyStateMachine {
+  const answer = drainSessionMachine.implementations.actions.answerDrainNode;
+  return drainSessionMachine.provide({
+    actions: {
+      answerDrainNode: enqueueActions(({ context, event, enqueue }: { context: DrainSessionContext; event: DrainSessionEvent; enqueue: any }) => {
+        enqueue(answer);
+        if (event.type !== 'DRAIN_NODE' || drainNodeRow(context, event) !== 8) return;
+        const s = context.session;
+        if (s && s.target === event.target && isDrainComplete(s, event.observation)) enqueue.assign({ session: null, gate: null });
+      }),
+    } as never,
+  });
+}

@@ -22,6 +22,7 @@ async function checkEntry(e: CatalogueEntry) {
   const bad = await runCheck({ ...options, variant: e.variant });
   const v = bad.violations.find((x) => x.invariant === e.expected && x.kind === e.kind);
   expect(v, `${e.variant}: ${bad.violations.map((x) => `${x.kind} ${x.invariant}: ${x.message}`).join('; ') || 'no violation'}`).toBeDefined();
+  for (const name of e.also ?? []) expect(bad.violations.map((x) => x.invariant)).toContain(name);
   measured[e.variant] = { length: v!.length, states: bad.states, millis: Math.round(bad.millis) };
   // The scenario, as written to disk and read back, replays with the variant to the same violation.
   const scenario = JSON.parse(JSON.stringify(v!.scenario));
