@@ -17,7 +17,7 @@
 import { parseCheckConfig, type CheckConfig } from './configs.js';
 import type { ClusterInvariant } from './invariants.js';
 import type { World } from './world.js';
-import { I11NoPauseTombstone, I18SessionEndsOnlyByRemoval, I9CloseResponseOnlyWhileRemoving } from './catalogueNodeInvariants.js';
+import { I11NoPauseTombstone, I18SessionEndsOnlyByRemoval, I20DestinationSawTarget, I9CloseResponseOnlyWhileRemoving } from './catalogueNodeInvariants.js';
 
 /** One row of the catalogue: a variant, its configuration and what must catch it. */
 export interface CatalogueEntry {
@@ -162,5 +162,80 @@ const bootstrappedOrNone = (w: World, node: string) => {
 /** The parsed configuration of an entry. */
 export const catalogueConfig = (e: CatalogueEntry): CheckConfig => parseCheckConfig(e.file);
 
+/**
+ * A variant whose shortest counterexample is too deep for a test to explore exhaustively (the
+ * composed coordinator with two nodes, a crash and periodic heartbeats grows about twice per level
+ * and the trace needs 16 steps): the trace, by its step labels, is replayed with the variant to the
+ * violation and with the faithful model to none. `opcharts check --config FILE --variant ID` with
+ * the file's bounds runs the exhaustive search.
+ */
+export interface ReplayedEntry {
+  variant: string;
+  file: Record<string, unknown>;
+  expected: string;
+  user: ClusterInvariant[];
+  /** The counterexample's steps, by their labels (world.ts `actionLabel`), from the start world. */
+  steps: string[];
+  why: string;
+}
+
+export const replayedNodeCatalogue: ReplayedEntry[] = [
+  {
+    variant: 'B22',
+    file: {
+      name: 'B22-drain-two-nodes-restart',
+      nodes: ['n1', 'n2'],
+      changefeeds: ['cf'],
+      capacity: 8,
+      budgets: { ...noFaults, crashes: 1 },
+      ticks: [],
+      coordinator: { compose: true, drainTargets: ['n1'], time: false },
+      bounds: { maxDepth: 16 },
+    },
+    expected: I20DestinationSawTarget.name,
+    user: [I20DestinationSawTarget],
+    steps: [
+      'deliver CoordinatorBootstrap coord→n1',
+      'deliver CoordinatorBootstrapResponse n1→coord',
+      'deliver CoordinatorBootstrap coord→n2',
+      'deliver CoordinatorBootstrapResponse n2→coord',
+      'API DrainNode(n1)',
+      'deliver SetDispatcherDrainTarget coord→n2',
+      'deliver NodeDrainHeartbeat n2→coord',
+      'crash n2',
+      'restart n2',
+      'coordinator sees leave of n2',
+      'coordinator sees join of n2',
+      'deliver CoordinatorBootstrap coord→n2',
+      'deliver CoordinatorBootstrapResponse n2→coord',
+      'n2 heartbeat',
+      'deliver NodeDrainHeartbeat n2→coord',
+      'coordinator tick',
+    ],
+    why: 'n1 drained with n2 acked as a destination; n2 restarts, re-joins and heartbeats before the target reaches it: the surviving ack lets the scheduler add cf to a process that never saw the target',
+  },
+];
+
 /** The variants of this half that the cluster model cannot show, and why (see the report). */
-export const notExpressibleOnCluster: Array<{ variant: string; reason: string }> = [];
+export const notExpressibleOnCluster: Array<{ variant: string; reason: string }> = [
+  {
+    variant: 'B12',
+    reason:
+      'the cluster model has no table dispatchers: the dispatcher manager stores an operator only for a create (never sent) or for a remove of a dispatcher in its map (never added: the glue does not route dm.createDispatcher), so no stale create exists to restore; caught at machine level by the generated path tests',
+  },
+  {
+    variant: 'B15',
+    reason:
+      "the CLEANUP tick reads the slot's generation and deletes in one step (cluster/node.ts `tick`), so the race between the Range and the delete cannot happen; needs the tick split into a Range step that records the generation it saw and a later delete step; caught at machine level",
+  },
+  {
+    variant: 'B18',
+    reason:
+      'the epoch-0 ack goes to the coordinator: without a composed coordinator the world drops it, and with one a remove reaches a missing maintainer only after a move or stop completed (beyond a test-sized search); caught at machine level',
+  },
+  {
+    variant: 'B25',
+    reason:
+      "quiesce is the maintainer's dispatcher-operator controller (machines/quiesce.ts, §2.8); the cluster model has no table dispatchers or maintainer-side operators, so nothing in the world steps it; caught at machine level",
+  },
+];

@@ -11,7 +11,9 @@ import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.j
 import type { DispatcherManagerContext } from '../machines/dispatcherManager.js';
 import type { ClusterInvariant } from './invariants.js';
 import type { Message, NodeState } from './node.js';
-import { sessionContext } from './coordinator.js';
+import { sessionContext, viewOf } from './coordinator.js';
+import type { LivenessViewContext } from '../machines/livenessView.js';
+import type { NodeDrainTargetContext } from '../machines/nodeDrainTarget.js';
 
 const maintainerState = (n: NodeState, cf: string) => (n.registries[cf]!.value as { Maintainer?: string }).Maintainer;
 const sameSnapshot = (a: { value: unknown; context: unknown }, b: { value: unknown; context: unknown }) =>
@@ -87,4 +89,39 @@ export const I11NoPauseTombstone: ClusterInvariant = {
   },
 };
 
-export const catalogueNodeInvariants: ClusterInvariant[] = [I9CloseResponseOnlyWhileRemoving, I18SessionEndsOnlyByRemoval, I11NoPauseTombstone];
+/**
+ * §2.5.2, §2.5.4, §5.1 B22 (an I20 rule judged from the nodes, not the gate): under a target gate,
+ * a new add or move destination d whose view holds d's running process (same node epoch) has that
+ * process holding the gate's drain target (the same target and epoch, or a newer epoch). The ack
+ * the gate keeps must have come from that process; I20 reads the gate's acks and cannot tell.
+ */
+export const I20DestinationSawTarget: ClusterInvariant = {
+  name: 'I20 a destination under a target gate holds the target',
+  doc: "every new Add or Move destination chosen under a target gate, viewed at its running process's epoch, holds the gate's (target, epoch) (§2.5.2, B22)",
+  check(w, step) {
+    const before = step?.prev.coordinator;
+    const after = w.coordinator;
+    if (!step || !before?.controller || !after?.controller || before.version !== after.version) return true;
+    const gate = sessionContext(before).gate;
+    if (gate?.kind !== 'target') return true;
+    const chosen: Array<{ cf: string; dest: string }> = [];
+    for (const [cf, a] of Object.entries(after.admissions)) if (!before.admissions[cf] && a.spec.kind !== 'stop') chosen.push({ cf, dest: a.spec.dest });
+    for (const [cf, slot] of after.controller.operators) {
+      if (slot.kind === 'stop' || before.admissions[cf] || after.admissions[cf] || before.controller.operators.has(cf)) continue;
+      const dest = slot.kind === 'add' ? slot.context.dest : slot.context.target;
+      if (slot.kind === 'move' && dest === slot.context.origin) continue;
+      chosen.push({ cf, dest });
+    }
+    for (const { cf, dest } of chosen) {
+      const node = step.prev.nodes[dest];
+      const v = before.views[dest]?.context as LivenessViewContext | undefined;
+      if (!node || !v?.observed || v.nodeEpoch !== node.nodeEpoch) continue;
+      const held = node.drainTarget.context as NodeDrainTargetContext;
+      if (held.epoch > gate.epoch || (held.epoch === gate.epoch && held.target === gate.target)) continue;
+      return `${cf} sent to ${dest} (node epoch ${node.nodeEpoch}, view ${viewOf(before, dest)}) under the gate for ${gate.target} at drain epoch ${gate.epoch}, but ${dest} holds target "${held.target}" at epoch ${held.epoch}`;
+    }
+    return true;
+  },
+};
+
+export const catalogueNodeInvariants: ClusterInvariant[] = [I9CloseResponseOnlyWhileRemoving, I18SessionEndsOnlyByRemoval, I11NoPauseTombstone, I20DestinationSawTarget];

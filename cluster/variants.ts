@@ -186,6 +186,12 @@ export const machineVariants: Variant[] = [
     invariant: 'I17/I18',
     machines: { drainSession: b23Session() },
   },
+  {
+    id: 'B22',
+    reintroduces: 'a scheduler-gate ack is not keyed by node epoch: it survives the node restarting (and leaving and re-joining)',
+    invariant: 'I20',
+    machines: { drainSession: b22Session() },
+  },
 ];
 
 /**
@@ -229,6 +235,36 @@ function b23Session(): AnyStateMachine {
         if (event.type !== 'DRAIN_NODE' || drainNodeRow(context, event) !== 8) return;
         const s = context.session;
         if (s && s.target === event.target && isDrainComplete(s, event.observation)) enqueue.assign({ session: null, gate: null });
+      }),
+    } as never,
+  });
+}
+
+/**
+ * B22: the gate acks before `c7b979fbd`, when an ack was a flag per node. The faithful gate keys an
+ * ack by the node epoch it was given at and drops it on a newer epoch or a removal; here an acked
+ * node stays acked: its ack follows the node to whatever epoch the view holds at its next
+ * heartbeat, and a removal keeps it.
+ */
+function b22Session(): AnyStateMachine {
+  const { observeReport, forgetRemovedNode } = drainSessionMachine.implementations.actions;
+  type Gate = DrainSessionContext['gate'];
+  const withAck = (gate: Gate, node: string, epoch: bigint | undefined): Gate =>
+    gate?.kind === 'target' && epoch !== undefined ? { ...gate, ackedNodes: { ...gate.ackedNodes, [node]: epoch } } : gate;
+  return drainSessionMachine.provide({
+    actions: {
+      observeReport: enqueueActions(({ context, event, enqueue }: { context: DrainSessionContext; event: DrainSessionEvent; enqueue: any }) => {
+        enqueue(observeReport);
+        if (event.type !== 'NODE_HEARTBEAT' || context.gate?.kind !== 'target' || !event.view.observed) return;
+        if (context.gate.ackedNodes[event.from] === undefined) return;
+        const epoch = event.view.nodeEpoch;
+        enqueue.assign({ gate: ({ context: c }: { context: DrainSessionContext }) => withAck(c.gate, event.from, epoch) });
+      }),
+      forgetRemovedNode: enqueueActions(({ context, event, enqueue }: { context: DrainSessionContext; event: DrainSessionEvent; enqueue: any }) => {
+        enqueue(forgetRemovedNode);
+        if (event.type !== 'NODE_REMOVED' || context.gate?.kind !== 'target') return;
+        const prior = context.gate.ackedNodes[event.node];
+        enqueue.assign({ gate: ({ context: c }: { context: DrainSessionContext }) => withAck(c.gate, event.node, prior) });
       }),
     } as never,
   });
