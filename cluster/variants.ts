@@ -15,6 +15,7 @@ import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
 import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
 import { maxEpoch } from '../machines/epoch.js';
+import { quiesceMachine } from '../machines/quiesce.js';
 import { drainSessionMachine, drainNodeRow, isDrainComplete, type DrainSessionContext, type DrainSessionEvent } from '../machines/coordinator/drainSession.js';
 
 export interface Variant {
@@ -191,6 +192,21 @@ export const machineVariants: Variant[] = [
     reintroduces: 'a scheduler-gate ack is not keyed by node epoch: it survives the node restarting (and leaving and re-joining)',
     invariant: 'I20',
     machines: { drainSession: b22Session() },
+  },
+  {
+    id: 'B25',
+    caughtBy: 'while quiescing, a frozen operator stays in the operator map (B25)',
+    reintroduces: 'quiesce drops a frozen operator from the operator map when the queue pops it (its checkpoint constraint goes with it)',
+    invariant: 'I21',
+    machines: {
+      quiesce: quiesceMachine.provide({
+        actions: {
+          dequeue: assign({
+            operators: ({ context, event }: { context: Ctx; event: Ev }) => Object.fromEntries(Object.entries(context.operators).filter(([id]) => id !== event.id)),
+          }),
+        } as never,
+      }),
+    },
   },
 ];
 
