@@ -2,10 +2,11 @@
  * The historical-bug catalogue on the composed cluster, node and drain half (issue 13 item 5,
  * spec §5.1): for each variant of cluster/variants.ts that lives on the node side (maintainer
  * registry, dispatcher manager) or the coordinator's drain side (liveness views, drain workflow,
- * drain session), the smallest configuration on which `opcharts check --variant ID` finds a
+ * drain session), a small configuration on which `opcharts check --variant ID` finds a
  * violation of the invariant the spec names — or of a sharper one (cluster/catalogueNodeInvariants.ts)
  * where the spec's invariant cannot see the harm in this model — and on which the faithful model
- * is clean. Liveness bugs are caught by the AG EF check (`eventually`): a reachable world from which
+ * is clean. Small means every node, script message and fault budget of it takes part in the
+ * counterexample (found by hand-shrinking, not proved minimal). Liveness bugs are caught by the AG EF check (`eventually`): a reachable world from which
  * the goal can no longer be reached.
  *
  * Each configuration is written in the file format of cluster/configs.ts, so `opcharts check
@@ -34,7 +35,7 @@ export interface CatalogueEntry {
   eventually?: { name: string; goal(world: World): boolean };
   /** Other invariants the same check must find broken (a sharper one beside the spec's). */
   also?: string[];
-  /** Why this configuration is the smallest that shows the bug, in one or two lines. */
+  /** What the configuration holds and how the bug shows on it, in one or two lines. */
   why: string;
 }
 
