@@ -201,6 +201,12 @@ export interface CheckOptions {
   prefix?: readonly unknown[];
   onProgress?(p: Progress): void;
   clock?: () => number;
+  /**
+   * The AG EF liveness check (issue 13): after the search, a reachable world from which no world
+   * satisfying `goal` is reachable is reported as an `eventually` violation, with a shortest path
+   * to it. Needs the exact visited set and one worker.
+   */
+  eventually?: { name: string; goal(world: World): boolean };
 }
 
 export interface CheckViolation {
@@ -399,9 +405,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const workers = options.workers ?? 1;
   const maxStates = options.maxStates ?? options.config.bounds.maxStates;
   const maxDepth = options.maxDepth ?? options.config.bounds.maxDepth;
-  let mode: VisitedMode = options.mode ?? 'hash-compaction';
+  let mode: VisitedMode = options.mode ?? (options.eventually ? 'exact' : 'hash-compaction');
   let report: ExploreReport<World, Action>;
   if (workers > 1 || options.forceParallel) {
+    if (options.eventually) throw new OpchartsError('EVENTUALLY_NEEDS_ONE_WORKER', 'the eventually (AG EF) check needs the exact visited set: one worker');
     if (mode === 'exact') throw new OpchartsError('EXACT_NEEDS_ONE_WORKER', 'the parallel search shares a hash-compaction table: --exact needs --workers 1');
     report = await exploreParallel<World, Action>({
       moduleUrl: new URL(`./checkWorker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href,
@@ -416,7 +423,17 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     });
     mode = 'hash-compaction';
   } else {
-    report = explore(model, { invariants, mode, maxStates, maxDepth, stopAtFirstViolation: false, onProgress: options.onProgress, clock: options.clock, progressEvery: 8192 });
+    report = explore(model, {
+      invariants,
+      mode,
+      maxStates,
+      maxDepth,
+      stopAtFirstViolation: false,
+      onProgress: options.onProgress,
+      clock: options.clock,
+      progressEvery: 8192,
+      ...(options.eventually ? { eventually: options.eventually } : {}),
+    });
   }
   return {
     config: configToJson(options.config),

@@ -7,7 +7,7 @@
  * The variants here are the ones a single machine can express; the ones that live between
  * components (B2's interleaving, B5, B6, B10, B11, B20, B22, B23 …) join with the cluster model.
  */
-import { assign, createMachine, emit, type AnyStateMachine } from 'xstate';
+import { assign, createMachine, emit, enqueueActions, type AnyStateMachine } from 'xstate';
 import { moveMaintainerMachine } from '../machines/moveMaintainer.js';
 import { addMaintainerMachine } from '../machines/addMaintainer.js';
 import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
@@ -16,6 +16,8 @@ import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
 import { maxEpoch } from '../machines/epoch.js';
 import type { OperatorControllerGlue } from '../machines/coordinator/operatorController.js';
+import { quiesceMachine } from '../machines/quiesce.js';
+import { drainSessionMachine, drainNodeRow, isDrainComplete, type DrainSessionContext, type DrainSessionEvent } from '../machines/coordinator/drainSession.js';
 
 export interface Variant {
   /** The bug's ID in spec §5.1. */
@@ -185,6 +187,40 @@ export const machineVariants: Variant[] = [
     invariant: 'liveness',
     machines: { maintainerRegistry: maintainerRegistryMachine.provide({ guards: { isIgnoredBeforeBootstrap: () => false } as never }) },
   },
+  // ----- node and drain side, caught on the composed cluster (cluster/catalogueNode.ts) -----
+  {
+    id: 'B16',
+    reintroduces: 'a close response is taken by a maintainer that is not removing (a late one from a superseded epoch-0 maintainer marks closed nodes)',
+    invariant: 'I9',
+    machines: { maintainerRegistry: b16Registry() },
+  },
+  {
+    id: 'B23',
+    reintroduces: 'DrainNode closes the drain session as soon as the drain is complete, with its target still a member',
+    invariant: 'I17/I18',
+    machines: { drainSession: b23Session() },
+  },
+  {
+    id: 'B22',
+    reintroduces: 'a scheduler-gate ack is not keyed by node epoch: it survives the node restarting (and leaving and re-joining)',
+    invariant: 'I20',
+    machines: { drainSession: b22Session() },
+  },
+  {
+    id: 'B25',
+    caughtBy: 'while quiescing, a frozen operator stays in the operator map (B25)',
+    reintroduces: 'quiesce drops a frozen operator from the operator map when the queue pops it (its checkpoint constraint goes with it)',
+    invariant: 'I21',
+    machines: {
+      quiesce: quiesceMachine.provide({
+        actions: {
+          dequeue: assign({
+            operators: ({ context, event }: { context: Ctx; event: Ev }) => Object.fromEntries(Object.entries(context.operators).filter(([id]) => id !== event.id)),
+          }),
+        } as never,
+      }),
+    },
+  },
 ];
 
 /**
@@ -240,3 +276,79 @@ export const operatorVariants: Variant[] = [
 
 /** Every variant of the catalogue: the machine-level ones, then the coordinator-side ones. */
 export const catalogueVariants: Variant[] = [...machineVariants, ...operatorVariants];
+
+/**
+ * B16: the registry before `b46288d8b`. The faithful machine takes a MaintainerCloseResponse only in
+ * `Removing`; this one also takes it in every other maintainer state (after the epoch `match`, which
+ * an epoch-0 response passes against any epoch) and records the sender in `closedNodes`. The
+ * transition is added to the definition (a variant of its config with the same implementations):
+ * no guard or action of the faithful machine changes.
+ */
+function b16Registry(): AnyStateMachine {
+  const config = maintainerRegistryMachine.config as Ctx;
+  const maintainer = config.states.Maintainer;
+  return createMachine(
+    {
+      ...config,
+      states: {
+        ...config.states,
+        Maintainer: {
+          ...maintainer,
+          on: { ...maintainer.on, CLOSE_RESPONSE: [{ guard: 'isStaleResponse' }, { guard: 'isFailedClose' }, { actions: 'recordClosedNode' }] },
+        },
+      },
+    } as never,
+    maintainerRegistryMachine.implementations as never,
+  ) as AnyStateMachine;
+}
+
+/**
+ * B23: the drain session before `c640d608b`. The faithful DrainNode answer keeps a complete
+ * session (it blocks other targets until its target leaves); this one answers as the faithful one
+ * and then, when the call found the session on its target complete, closes it (session and gate
+ * gone). The state value stays `Active` with no session record; every guard and action reads the
+ * record, so the machine behaves as one with no session.
+ */
+function b23Session(): AnyStateMachine {
+  const answer = drainSessionMachine.implementations.actions.answerDrainNode;
+  return drainSessionMachine.provide({
+    actions: {
+      answerDrainNode: enqueueActions(({ context, event, enqueue }: { context: DrainSessionContext; event: DrainSessionEvent; enqueue: any }) => {
+        enqueue(answer);
+        if (event.type !== 'DRAIN_NODE' || drainNodeRow(context, event) !== 8) return;
+        const s = context.session;
+        if (s && s.target === event.target && isDrainComplete(s, event.observation)) enqueue.assign({ session: null, gate: null });
+      }),
+    } as never,
+  });
+}
+
+/**
+ * B22: the gate acks before `c7b979fbd`, when an ack was a flag per node. The faithful gate keys an
+ * ack by the node epoch it was given at and drops it on a newer epoch or a removal; here an acked
+ * node stays acked: its ack follows the node to whatever epoch the view holds at its next
+ * heartbeat, and a removal keeps it.
+ */
+function b22Session(): AnyStateMachine {
+  const { observeReport, forgetRemovedNode } = drainSessionMachine.implementations.actions;
+  type Gate = DrainSessionContext['gate'];
+  const withAck = (gate: Gate, node: string, epoch: bigint | undefined): Gate =>
+    gate?.kind === 'target' && epoch !== undefined ? { ...gate, ackedNodes: { ...gate.ackedNodes, [node]: epoch } } : gate;
+  return drainSessionMachine.provide({
+    actions: {
+      observeReport: enqueueActions(({ context, event, enqueue }: { context: DrainSessionContext; event: DrainSessionEvent; enqueue: any }) => {
+        enqueue(observeReport);
+        if (event.type !== 'NODE_HEARTBEAT' || context.gate?.kind !== 'target' || !event.view.observed) return;
+        if (context.gate.ackedNodes[event.from] === undefined) return;
+        const epoch = event.view.nodeEpoch;
+        enqueue.assign({ gate: ({ context: c }: { context: DrainSessionContext }) => withAck(c.gate, event.from, epoch) });
+      }),
+      forgetRemovedNode: enqueueActions(({ context, event, enqueue }: { context: DrainSessionContext; event: DrainSessionEvent; enqueue: any }) => {
+        enqueue(forgetRemovedNode);
+        if (event.type !== 'NODE_REMOVED' || context.gate?.kind !== 'target') return;
+        const prior = context.gate.ackedNodes[event.node];
+        enqueue.assign({ gate: ({ context: c }: { context: DrainSessionContext }) => withAck(c.gate, event.node, prior) });
+      }),
+    } as never,
+  });
+}

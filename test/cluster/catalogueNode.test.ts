@@ -1,0 +1,88 @@
+/**
+ * The historical-bug catalogue on the composed cluster, node and drain half (cluster/catalogueNode.ts,
+ * spec §5.1 and the invariants of §4 it names): each variant is caught by `runCheck` on its
+ * configuration with the expected invariant (or, for a liveness bug, the AG EF goal), the shortest
+ * counterexample's scenario replays to the same violation (to a world from which the goal is
+ * unreachable, for a liveness bug), and the faithful model is clean on the same configuration.
+ */
+import { describe, expect, it } from 'vitest';
+import { findVariant, runCheck, startWorld, VariantStepper } from '../../cluster/check.js';
+import { catalogueConfig, nodeCatalogue, notExpressibleOnCluster, replayedNodeCatalogue, type CatalogueEntry } from '../../cluster/catalogueNode.js';
+import { parseCheckConfig } from '../../cluster/configs.js';
+import { actionLabel, apply, enabledActions } from '../../cluster/world.js';
+import { violations } from '../../cluster/invariants.js';
+import { replay } from '../../cluster/scenario.js';
+import { builtInInvariants } from '../../cluster/specs.js';
+import { clusterModel } from '../../cluster/model.js';
+import { explore } from '../../explorer/explore.js';
+
+/** What the integrator's README table reads: the counterexample's length, the states explored, the time. */
+const measured: Record<string, { length: number; states: number; millis: number }> = {};
+
+async function checkEntry(e: CatalogueEntry) {
+  const config = catalogueConfig(e);
+  const options = { config, mode: 'exact' as const, ...(e.user ? { user: { module: 'cluster/catalogueNodeInvariants.ts', invariants: e.user } } : {}), ...(e.eventually ? { eventually: e.eventually } : {}) };
+  const bad = await runCheck({ ...options, variant: e.variant });
+  const v = bad.violations.find((x) => x.invariant === e.expected && x.kind === e.kind);
+  expect(v, `${e.variant}: ${bad.violations.map((x) => `${x.kind} ${x.invariant}: ${x.message}`).join('; ') || 'no violation'}`).toBeDefined();
+  for (const name of e.also ?? []) expect(bad.violations.map((x) => x.invariant)).toContain(name);
+  measured[e.variant] = { length: v!.length, states: bad.states, millis: Math.round(bad.millis) };
+  // The scenario, as written to disk and read back, replays with the variant to the same violation.
+  const scenario = JSON.parse(JSON.stringify(v!.scenario));
+  const invariants = [...builtInInvariants, ...(e.user ?? [])];
+  const again = replay(new VariantStepper(findVariant(e.variant)), scenario, invariants);
+  if (e.kind === 'invariant') {
+    expect(again.failures).toEqual([]);
+    expect(again.rows.at(-1)!.violations).toContainEqual({ name: v!.invariant, message: v!.message });
+  } else {
+    // A liveness counterexample ends in a world from which the goal is unreachable: explored from there, no goal.
+    const end = again.rows.at(-1)!.world;
+    const stepper = new VariantStepper(findVariant(e.variant));
+    const reach = explore(clusterModel(stepper, config.cluster, end), { checkDeadlocks: false, invariants: [{ name: 'goal unreachable', check: (w) => !e.eventually!.goal(w) }] });
+    expect(reach.stopReason).toBe('complete');
+    expect(reach.violations).toEqual([]);
+  }
+  // The faithful model on the same configuration (and bounds) is clean.
+  const good = await runCheck(options);
+  expect(good.violations.map((x) => `${x.kind} ${x.invariant}: ${x.message}`)).toEqual([]);
+  expect(['complete', 'maxDepth']).toContain(good.stopReason);
+}
+
+describe('§5.1 historical bugs on the composed cluster: node and drain side', () => {
+  for (const e of nodeCatalogue) {
+    it(`${e.variant} (${e.expected}): ${findVariant(e.variant).reintroduces}`, async () => {
+      await checkEntry(e);
+      console.log(`catalogue ${e.variant}: ${JSON.stringify(measured[e.variant])}`);
+    }, 240_000);
+  }
+});
+
+describe('§5.1 historical bugs too deep for an exhaustive test: the counterexample replayed', () => {
+  for (const e of replayedNodeCatalogue) {
+    it(`${e.variant} (${e.expected}): ${findVariant(e.variant).reintroduces}`, () => {
+      const config = parseCheckConfig(e.file);
+      const cluster = { ...config.cluster, keepCoordinatorInbox: false };
+      const invariants = [...builtInInvariants, ...e.user];
+      const walk = (stepper: VariantStepper) => {
+        let w = startWorld(stepper, config);
+        const found: string[] = [];
+        for (const label of e.steps) {
+          const action = enabledActions(w, cluster, stepper).find((a) => actionLabel(a) === label);
+          expect(action, `step "${label}" is enabled`).toBeDefined();
+          const prev = w;
+          w = apply(stepper, w, action!, cluster);
+          found.push(...violations(invariants, w, { prev, action: action! }).map((v) => v.name));
+        }
+        return found;
+      };
+      const bad = walk(new VariantStepper(findVariant(e.variant)));
+      expect(bad).toEqual([e.expected]);
+      expect(walk(new VariantStepper())).toEqual([]);
+    });
+  }
+
+  it('every node/drain variant of the catalogue is checked here or listed as not expressible on the cluster', () => {
+    const covered = [...nodeCatalogue.map((e) => e.variant), ...replayedNodeCatalogue.map((e) => e.variant), ...notExpressibleOnCluster.map((e) => e.variant)];
+    expect(covered.sort()).toEqual(['B12', 'B14', 'B15', 'B16', 'B17', 'B18', 'B19', 'B20', 'B22', 'B23', 'B25', 'B26']);
+  });
+});
