@@ -1,6 +1,7 @@
 /**
- * The coordinator-side invariants I6, I7, I8, I22 (cluster/operatorInvariants.ts) and the quiesce
- * invariant I21 (cluster/invariants.ts) of spec §4: each is reported by name on a world built to
+ * The coordinator-side invariants I6, I7, I8, I22 (cluster/operatorInvariants.ts), the quiesce
+ * invariant I21 (cluster/invariants.ts) and the drain-API invariants I18, I19
+ * (cluster/drainInvariants.ts) of spec §4: each is reported by name on a world built to
  * violate it, and holds on the same step played faithfully.
  * Machines: the composed coordinator (operator controller, admission), maintainerRegistry.
  */
@@ -11,6 +12,8 @@ import { TableStepper } from '../../cluster/stepper.js';
 import { apply, initialWorld, type Action, type ClusterConfig, type World } from '../../cluster/world.js';
 import { I4, I6, I7, I8, I22 } from '../../cluster/operatorInvariants.js';
 import { I21 } from '../../cluster/invariants.js';
+import { I18, I19 } from '../../cluster/drainInvariants.js';
+import type { DrainSessionContext } from '../../machines/coordinator/drainSession.js';
 import { receive, startNode, type Message, type NodeState } from '../../cluster/node.js';
 import { pureStepper } from '../../cluster/stepper.js';
 import type { OperatorSlot } from '../../machines/coordinator/operatorController.js';
@@ -168,5 +171,35 @@ describe('§4 I21 quiesce (§2.8)', () => {
     const r = receive(pureStepper, n1, { type: 'MaintainerCloseResponse', from: 'n1', to: 'n1', changefeedId: 'cf', maintainerEpoch: 4n, success: true } as Message);
     const after = { ...world(r.node), inFlight: r.out };
     expect(I21.check(after, { prev, action: { kind: 'deliver', message: boot } })).toBe(true);
+  });
+});
+
+describe('§4 I18 single drain target and I19 drain epochs (§2.5.5)', () => {
+  const config: ClusterConfig = { ...base, drainTargets: ['n1', 'n2'] };
+  const session = (w: World) => (w.coordinator?.session.context as DrainSessionContext | undefined)?.session ?? null;
+  /** The world just before the first DrainNode that opens a session, and that step. */
+  const r = explore(clusterModel(stepper, config, initialWorld(stepper, config)), { invariants: [{ name: 'session', check: (w: World) => (session(w) ? 'open' : true) }], checkDeadlocks: false });
+  const steps = r.violations[0]!.trace.steps;
+  const opened = steps.at(-1)!.state as World;
+  const before = (steps.length > 1 ? steps.at(-2)!.state : r.violations[0]!.trace.initial) as World;
+  const drainNode = steps.at(-1)!.action as Action;
+  const withSession = (w: World, patch: Partial<DrainSessionContext>): World => ({
+    ...w,
+    coordinator: { ...w.coordinator!, session: { ...w.coordinator!.session, context: { ...(w.coordinator!.session.context as DrainSessionContext), ...patch } } as never },
+  });
+
+  it('I19 names a new session whose epoch is not above the last generated one', () => {
+    expect(I19.check(opened, { prev: before, action: drainNode })).toBe(true);
+    const epoch = session(opened)!.epoch;
+    expect(I19.check(opened, { prev: withSession(before, { lastGeneratedDrainEpoch: epoch }), action: drainNode })).toMatch(new RegExp(`drain epoch ${epoch}, not above ${epoch}`));
+  });
+
+  it('I18 names a DrainNode on another node that answers 0 while the session exists; the faithful answer is 1', () => {
+    const other: Action = { kind: 'api', call: 'DrainNode', target: session(opened)!.target === 'n1' ? 'n2' : 'n1' };
+    const faithful = apply(stepper, opened, other, config);
+    expect(faithful.coordinator!.lastDrainAnswer!.remaining).toBe(1);
+    expect(I18.check(faithful, { prev: opened, action: other })).toBe(true);
+    const forged: World = { ...faithful, coordinator: { ...faithful.coordinator!, lastDrainAnswer: { ...faithful.coordinator!.lastDrainAnswer!, remaining: 0 } } };
+    expect(I18.check(forged, { prev: opened, action: other })).toMatch(/answered 0 while a session on n\d exists/);
   });
 });
