@@ -81,19 +81,26 @@ export const operatorCatalogue: CatalogueCase[] = [
     config: { name: 'catalogue-B6', description: 'two nodes, the drain move n1 → n2 with the origin stopped; n2 may crash and leave', ...drainMove(1), bounds: { maxDepth: 5 } },
     prefix: originStopped,
   },
+  {
+    variant: 'B5',
+    invariant: 'I23 move remove uses the owned epoch',
+    why: 'a stop must be issued while the move is unbound: from OriginStopped, one PauseChangefeed (its write, then the stop it plans) is enough',
+    config: {
+      name: 'catalogue-B5',
+      description: 'two nodes, the drain move n1 → n2 with the origin stopped; one PauseChangefeed call',
+      ...drainMove(0),
+      coordinator: { ...drainMove(0).coordinator, api: { calls: ['pause'], budget: 1 } },
+      bounds: { maxDepth: 4 },
+    },
+    prefix: originStopped,
+  },
 ];
 
 /**
- * Variants of the coordinator and operator side that the composed cluster cannot show yet, and why.
- * B5 is a variant (cluster/variants.ts) without a cluster case: nothing in the world stops a
- * changefeed during a move yet; the others need glue the model does not have.
+ * Variants of the coordinator and operator side that the composed cluster cannot show yet, and why:
+ * they need glue the model does not have.
  */
 export const notExpressible: Array<{ variant: string; reason: string }> = [
-  {
-    variant: 'B5',
-    reason:
-      'the variant exists (glue.operatorController.originStopTarget) and I23 catches it (test: a stop during a move in RemoveOrigin carries the bumped epoch), but no world step pushes a stop during a move yet: it needs the pause/remove API or the Warning state change as world actions (issue 12)',
-  },
   {
     variant: 'B2',
     reason:

@@ -79,6 +79,16 @@ export const I23: ClusterInvariant = {
   check(w, step) {
     if (!step || !step.prev.coordinator?.controller || !w.coordinator) return true;
     const before = step.prev.coordinator.controller;
+    // A stop issued while the move is unbound replaces it: it must target the origin at originEpoch.
+    for (const [cf, slot] of before.operators) {
+      if (slot.kind !== 'move' || (slot.value !== 'RemoveOrigin' && slot.value !== 'OriginStopped') || step.prev.coordinator.version !== w.coordinator.version) continue;
+      const stop = w.coordinator.controller?.operators.get(cf);
+      if (stop?.kind !== 'stop') continue;
+      const { origin, originEpoch } = slot.context;
+      if (stop.context.nodeId !== origin || stop.context.maintainerEpoch !== originEpoch) {
+        return `a stop of ${cf} issued during a move in ${slot.value} goes to ${stop.context.nodeId} at epoch ${stop.context.maintainerEpoch} (origin ${origin}, originEpoch ${originEpoch})`;
+      }
+    }
     for (const m of sentIn(step, w)) {
       if (m.type !== 'RemoveMaintainerRequest' || m.from !== w.coordinator.node) continue;
       const slot = before.operators.get(m.changefeedId as string) ?? w.coordinator.controller?.operators.get(m.changefeedId as string);

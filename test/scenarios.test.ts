@@ -29,12 +29,14 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin'
 describe('scenarios under test/scenarios/', () => {
   it('there are scenarios', () => expect(files.length).toBeGreaterThanOrEqual(2));
 
-  it.each(files)('%s meets every expectation and breaks no invariant', (f) => {
+  it.each(files)('%s meets every expectation and breaks no invariant but those it expects', (f) => {
     const s = load(f);
     const r = replay(new TableStepper(), s);
     expect(r.failures).toEqual([]);
     expect(extraExpectationFailures(s, r.rows)).toEqual([]);
-    expect(r.rows.flatMap((x) => x.violations)).toEqual([]);
+    // A scenario that documents a spec-faithful hazard names the violation it expects; no other.
+    const expected = ((s.expect ?? []) as Array<{ violated?: string }>).flatMap((e) => (e.violated ? [e.violated] : []));
+    expect(r.rows.flatMap((x) => x.violations).filter((v) => !expected.some((e) => v.name.startsWith(e)))).toEqual([]);
     // A full bag drops sends silently; a scenario loses messages only by its own `lose` steps.
     expect(Math.max(0, ...r.rows.map((x) => x.world.inFlight.length))).toBeLessThan(r.config.capacity);
   });

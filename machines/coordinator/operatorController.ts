@@ -663,7 +663,7 @@ export function countMoveMaintainerOperatorsFromNodes(state: OperatorControllerS
 export function moveOriginStopTarget(state: OperatorControllerState, changefeedId: ChangefeedId): { node: NodeId; epoch: Uint64 } | undefined {
   const slot = state.operators.get(changefeedId);
   if (slot?.kind !== 'move') return undefined;
-  const t = originStopTarget(slot);
+  const t = (state.stepper?.glue?.originStopTarget ?? originStopTarget)(slot);
   return t && { node: t.node, epoch: t.maintainerEpoch };
 }
 

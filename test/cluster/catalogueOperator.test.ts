@@ -85,6 +85,6 @@ describe('§5.1 B5: the stop path\'s glue reaches the composed coordinator\'s co
     expect(faithful.verdict).toBe(true);
     const b5 = stopDuringMove(new VariantStepper(findVariant('B5')));
     expect(b5.sent).toMatchObject([{ to: 'n1', maintainerEpoch: 3n }]);
-    expect(b5.verdict).toMatch(/RemoveMaintainer\(cf\) to n1 at epoch 3 during a move from n1 \(originEpoch 2\)/);
+    expect(b5.verdict).toMatch(/a stop of cf issued during a move in RemoveOrigin goes to n1 at epoch 3 \(origin n1, originEpoch 2\)/);
   });
 });
