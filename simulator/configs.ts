@@ -21,22 +21,13 @@ export const simulationPresetFiles = {
   reference: {
     name: 'reference',
     description:
-      'three nodes, two changefeeds, the composed coordinator with a drain of n1 and the balance scheduler; per episode two losses, two duplications, a node crash, a coordinator failover, two store faults, a PD outage and two changefeed API calls or state changes',
+      'three nodes, two changefeeds, the composed coordinator with a drain of n1; per episode two losses, two duplications, a node crash, a coordinator failover and two store faults',
     nodes: ['n1', 'n2', 'n3'],
     changefeeds: ['cf1', 'cf2'],
     capacity: 10,
     budgets: { loss: 2, duplication: 2, crashes: 1 },
     ticks: ['HEARTBEAT', 'RESEND', 'CLEANUP'],
-    coordinator: {
-      id: 'coord',
-      compose: true,
-      drainTargets: ['n1'],
-      failovers: 1,
-      storeFaults: 2,
-      pdOutages: 1,
-      balance: true,
-      api: { calls: ['pause', 'resume', 'remove', 'create'], stateChanges: ['warning', 'failed', 'finished'], budget: 2 },
-    },
+    coordinator: { id: 'coord', compose: true, drainTargets: ['n1'], failovers: 1, storeFaults: 2 },
   },
   large: {
     name: 'large',
