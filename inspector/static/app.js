@@ -254,8 +254,35 @@ function renderWorld(step, prev) {
       return el('tr', { 'data-changefeed': cf }, el('th', {}, cf), cell(s.epoch, prev ? p?.epoch : undefined, 'store-epoch'), cell(s.state, prev ? p?.state : undefined), cell(s.progress, prev ? p?.progress : undefined), cell(s.checkpointTs, prev ? p?.checkpointTs : undefined));
     }),
   );
+  // The composed coordinator's in-memory view (§4 M[cf], OPS, BUMPING, SESSION), when the trace has one.
+  const c = step.coordinator;
+  const pc = prev?.coordinator;
+  const coordinator = !c
+    ? null
+    : el(
+        'table',
+        { id: 'world-coordinator' },
+        el('caption', {}, c.up ? `coordinator v${c.version}${c.initialized ? '' : ' (bootstrapping)'}${c.pdAvailable ? '' : ', PD down'} — drain session: ${c.drainSession ? `${c.drainSession.target} @${c.drainSession.epoch}` : 'none'}` : `coordinator down (last version ${c.version})`),
+        el('tr', {}, el('th', {}, 'changefeed'), el('th', {}, 'in-memory epoch'), el('th', {}, 'state'), el('th', {}, 'placement'), el('th', {}, 'operator'), el('th', {}, 'bump')),
+        ...t.changefeeds.map((cf) => {
+          const x = c.changefeeds?.[cf];
+          const px = pc?.changefeeds?.[cf];
+          if (!x) return el('tr', { 'data-changefeed': cf }, el('th', {}, cf), el('td', { class: 'down', colspan: 5 }, c.up ? 'not in memory' : '—'));
+          const place = (v) => (v ? `${v.bucket ?? '—'}${v.node ? ` on ${v.node}` : ''}` : undefined);
+          return el(
+            'tr',
+            { 'data-changefeed': cf },
+            el('th', {}, cf),
+            cell(x.epoch ?? '—', prev ? px?.epoch ?? '—' : undefined, 'memory-epoch'),
+            cell(x.state ?? '—', prev ? px?.state ?? '—' : undefined),
+            cell(place(x), prev ? place(px) : undefined, 'placement'),
+            cell(x.operator ?? '—', prev ? px?.operator ?? '—' : undefined, 'operator'),
+            cell(x.bumping ? 'in flight' : '—', prev ? (px?.bumping ? 'in flight' : '—') : undefined),
+          );
+        }),
+      );
   const flight = el('p', { id: 'world-inflight' }, `messages in flight: ${step.inFlight}`);
-  $('#world').replaceChildren(nodes, owners, store, flight);
+  $('#world').replaceChildren(...[nodes, owners, coordinator, store, flight].filter(Boolean));
 }
 
 function renderSequence() {

@@ -198,6 +198,25 @@ describe('the inspector in a browser', () => {
     expect(await page.locator('#action').textContent()).toBe(`3. ${views[3]!.action}`);
   });
 
+  it("shows the composed coordinator's in-memory epoch, operator and drain session at a step, as the replay has them", async () => {
+    const file = join(root, 'test', 'scenarios', 'warning-during-move.json');
+    const r = replay(new TableStepper(), JSON.parse(readFileSync(file, 'utf8')));
+    const composed = traceViews(r.config, r.initial, r.rows);
+    // The step where the warning's bump landed: the stop replaced the move.
+    const at = composed.findIndex((v) => v.coordinator?.changefeeds.cf?.operator === 'stop.Sending');
+    const want = composed[at]!.coordinator!;
+    await page.locator('#trace-file').setInputFiles(file);
+    await page.waitForSelector('body[data-trace="2"]');
+    await page.goto('about:blank');
+    await page.goto(`${url}#trace=2&step=${at}`);
+    await page.waitForSelector('body[data-ready="true"]');
+    const row = page.locator('#world-coordinator tr[data-changefeed="cf"]');
+    expect(await row.locator('td.memory-epoch').textContent()).toBe(want.changefeeds.cf!.epoch);
+    expect(await row.locator('td.operator').textContent()).toBe('stop.Sending');
+    expect(await page.locator('#world-coordinator caption').textContent()).toContain(`drain session: ${want.drainSession!.target} @${want.drainSession!.epoch}`);
+    await page.locator('#world').screenshot({ path: join(artifacts, 'inspector-coordinator.png') });
+  });
+
   it('refuses a malformed trace with its reason and keeps the one shown', async () => {
     const bad = join(tmpdir(), `opcharts-inspector-bad-${process.pid}.json`);
     writeFileSync(bad, JSON.stringify({ config: { nodes: ['n1'], changefeeds: ['cf'] }, steps: [{ deliver: { type: 'Nothing', to: 'n1' } }] }));
