@@ -12,6 +12,7 @@ import type { DispatcherManagerContext } from '../machines/dispatcherManager.js'
 import type { ClusterInvariant } from './invariants.js';
 import type { Message, NodeState } from './node.js';
 import { sessionContext, viewOf } from './coordinator.js';
+import { chosenDestinations } from './operatorInvariants.js';
 import type { LivenessViewContext } from '../machines/livenessView.js';
 import type { NodeDrainTargetContext } from '../machines/nodeDrainTarget.js';
 
@@ -104,15 +105,7 @@ export const I20DestinationSawTarget: ClusterInvariant = {
     if (!step || !before?.controller || !after?.controller || before.version !== after.version) return true;
     const gate = sessionContext(before).gate;
     if (gate?.kind !== 'target') return true;
-    const chosen: Array<{ cf: string; dest: string }> = [];
-    for (const [cf, a] of Object.entries(after.admissions)) if (!before.admissions[cf] && a.spec.kind !== 'stop') chosen.push({ cf, dest: a.spec.dest });
-    for (const [cf, slot] of after.controller.operators) {
-      if (slot.kind === 'stop' || before.admissions[cf] || after.admissions[cf] || before.controller.operators.has(cf)) continue;
-      const dest = slot.kind === 'add' ? slot.context.dest : slot.context.target;
-      if (slot.kind === 'move' && dest === slot.context.origin) continue;
-      chosen.push({ cf, dest });
-    }
-    for (const { cf, dest } of chosen) {
+    for (const { cf, dest } of chosenDestinations(before, after)) {
       const node = step.prev.nodes[dest];
       const v = before.views[dest]?.context as LivenessViewContext | undefined;
       if (!node || !v?.observed || v.nodeEpoch !== node.nodeEpoch) continue;

@@ -51,7 +51,7 @@ import {
   type SchedulerView,
 } from '../machines/coordinator/schedulers.js';
 import type { Effect, MaintainerState } from '../machines/protocol.js';
-import type { StoredChangefeed, StoreOp } from './store.js';
+import { storeOpOf, type StoredChangefeed, type StoreOp } from './store.js';
 import type { FeedState } from '../adapters/types.js';
 import {
   completeApiCall,
@@ -61,7 +61,6 @@ import {
   removeChangefeed,
   resumeChangefeed,
   type ApiStep,
-  type ChangefeedStoreIntent,
   type ChangefeedStoreOutcome,
   type PendingApiCall,
 } from '../machines/coordinator/changefeedApi.js';
@@ -807,26 +806,6 @@ export function coordinatorStateChange(stepper: Stepper, c: CoordinatorState, cf
   return g.result();
 }
 
-/** A changefeed API intent as the world store's operation (§3.2–§3.4). */
-function storeOpOf(intent: ChangefeedStoreIntent): StoreOp {
-  switch (intent.op) {
-    case 'create':
-      return { op: 'create', epoch: intent.info.epoch, checkpointTs: intent.status.checkpointTs };
-    case 'setProgress':
-      return { op: 'setProgress', progress: intent.progress };
-    case 'pause':
-      return { op: 'pause' };
-    case 'resume':
-      return { op: 'resume', candidate: intent.candidate, checkpointTs: intent.checkpointTs };
-    case 'bumpEpoch':
-      return { op: 'bump', candidate: intent.candidate, state: intent.state, error: intent.error !== null };
-    case 'update':
-      return {
-        op: 'update',
-        value: { epoch: intent.info.epoch, state: intent.info.state, error: intent.info.error !== null, checkpointTs: intent.status.checkpointTs, progress: intent.status.progress },
-      };
-  }
-}
 
 /** The DrainNode(target) API call (§2.5.5); the answer is in `lastDrainAnswer`. */
 export function drainNodeCall(stepper: Stepper, c: CoordinatorState, target: NodeId, env: CoordinatorEnv): CoordinatorResult {

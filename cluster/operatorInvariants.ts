@@ -7,7 +7,7 @@
 import type { Invariant } from '../explorer/types.js';
 import type { Action, World } from './world.js';
 import { sentIn } from './drainInvariants.js';
-import { sessionContext, viewOf } from './coordinator.js';
+import { sessionContext, viewOf, type CoordinatorState } from './coordinator.js';
 import { isSchedulableDest, isSchedulingFrozen } from '../machines/coordinator/gates.js';
 import type { LivenessViewContext } from '../machines/livenessView.js';
 import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
@@ -103,6 +103,27 @@ export const I23: ClusterInvariant = {
 };
 
 /**
+ * The add and move destinations a step chose (same coordinator before and after): admissions begun
+ * now (the operator is pushed later, when the bump lands), and adds or moves pushed now without a
+ * pending admission.
+ */
+export function chosenDestinations(before: CoordinatorState, after: CoordinatorState): Array<{ cf: string; kind: string; dest: string }> {
+  const chosen: Array<{ cf: string; kind: string; dest: string }> = [];
+  for (const [cf, a] of Object.entries(after.admissions)) {
+    if (!before.admissions[cf] && a.spec.kind !== 'stop') chosen.push({ cf, kind: a.spec.kind, dest: a.spec.dest });
+  }
+  for (const [cf, slot] of after.controller?.operators ?? []) {
+    if (slot.kind === 'stop' || before.admissions[cf] || after.admissions[cf] || before.controller?.operators.has(cf)) continue;
+    // A move whose destination already fell back to its origin (the destination left before the
+    // push, §2.0 checkAffectedNodes) has no new destination to judge.
+    const dest = slot.kind === 'add' ? slot.context.dest : slot.context.target;
+    if (slot.kind === 'move' && dest === slot.context.origin) continue;
+    chosen.push({ cf, kind: slot.kind, dest });
+  }
+  return chosen;
+}
+
+/**
  * I20: every new add or move destination was a safe destination when it was chosen
  * (`IsSchedulableDest`, §2.5.2, judged on the coordinator before the step): viewed Alive, no
  * scheduling freeze, not pending a clear, and under a target gate not the target and acknowledged
@@ -117,21 +138,7 @@ export const I20: ClusterInvariant = {
     if (!step || !before?.controller || !after?.controller || before.version !== after.version) return true;
     const sc = sessionContext(before);
     const frozen = isSchedulingFrozen(sc.session !== null, before.members.map((n) => viewOf(before, n)));
-    // The destinations chosen in this step: admissions begun now (the operator is pushed later,
-    // when the bump lands), and adds or moves pushed now without a pending admission.
-    const chosen: Array<{ cf: string; kind: string; dest: string }> = [];
-    for (const [cf, a] of Object.entries(after.admissions)) {
-      if (!before.admissions[cf] && a.spec.kind !== 'stop') chosen.push({ cf, kind: a.spec.kind, dest: a.spec.dest });
-    }
-    for (const [cf, slot] of after.controller.operators) {
-      if (slot.kind === 'stop' || before.admissions[cf] || after.admissions[cf] || before.controller.operators.has(cf)) continue;
-      // A move whose destination already fell back to its origin (the destination left before the
-      // push, §2.0 checkAffectedNodes) has no new destination to judge.
-      const dest = slot.kind === 'add' ? slot.context.dest : slot.context.target;
-      if (slot.kind === 'move' && dest === slot.context.origin) continue;
-      chosen.push({ cf, kind: slot.kind, dest });
-    }
-    for (const { cf, kind, dest } of chosen) {
+    for (const { cf, kind, dest } of chosenDestinations(before, after)) {
       const v = before.views[dest]?.context as LivenessViewContext | undefined;
       const view = { state: viewOf(before, dest), observed: v?.observed ?? false, nodeEpoch: v?.nodeEpoch ?? 0n };
       if (!before.members.includes(dest) || !isSchedulableDest(frozen, sc.gate, dest, view)) {

@@ -14,6 +14,7 @@ import { advance, type Uint64 } from '../machines/epoch.js';
 import { EpochOverflowError } from '../machines/errors.js';
 import type { Progress } from '../machines/protocol.js';
 import type { FeedState } from '../adapters/types.js';
+import type { ChangefeedStoreIntent } from '../machines/coordinator/changefeedApi.js';
 
 export interface StoredChangefeed {
   epoch: Uint64;
@@ -88,5 +89,26 @@ export function applyStoreOp(record: StoredChangefeed | undefined, op: StoreOp):
       return { ok: true, record: { ...record, progress: op.progress } };
     case 'pause':
       return { ok: true, record: { ...record, state: 'stopped', progress: 'Stopping' } };
+  }
+}
+
+/** A changefeed API intent as the world store's operation (§3.2–§3.4). */
+export function storeOpOf(intent: ChangefeedStoreIntent): StoreOp {
+  switch (intent.op) {
+    case 'create':
+      return { op: 'create', epoch: intent.info.epoch, checkpointTs: intent.status.checkpointTs };
+    case 'setProgress':
+      return { op: 'setProgress', progress: intent.progress };
+    case 'pause':
+      return { op: 'pause' };
+    case 'resume':
+      return { op: 'resume', candidate: intent.candidate, checkpointTs: intent.checkpointTs };
+    case 'bumpEpoch':
+      return { op: 'bump', candidate: intent.candidate, state: intent.state, error: intent.error !== null };
+    case 'update':
+      return {
+        op: 'update',
+        value: { epoch: intent.info.epoch, state: intent.info.state, error: intent.info.error !== null, checkpointTs: intent.status.checkpointTs, progress: intent.status.progress },
+      };
   }
 }

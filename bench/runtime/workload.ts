@@ -16,6 +16,7 @@ import { moveMaintainerMachine, type MoveMaintainerInput } from '../../machines/
 import { stopChangefeedMachine, type StopChangefeedInput } from '../../machines/stopChangefeed.js';
 import type { Effect, MaintainerState, NodeId, OperatorEvent } from '../../machines/protocol.js';
 import { HandAddOperator, HandMoveOperator, HandStopOperator, type HandOperator } from './handwritten.js';
+import { mulberry32 } from '../../simulator/schedule.js';
 
 export type OperatorKindName = 'add' | 'move' | 'stop';
 export const KINDS: readonly OperatorKindName[] = ['add', 'move', 'stop'];
@@ -30,17 +31,8 @@ export interface Lifecycle {
   readonly events: readonly OperatorEvent[];
 }
 
-/** mulberry32: a small, fast, seeded PRNG (deterministic across platforms). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the simulator's), so a workload is the same on every run and platform. */
+export const rng = mulberry32;
 
 const NODES: readonly NodeId[] = ['n0', 'n1', 'n2', 'n3'];
 const COORDINATOR: NodeId = 'n0';

@@ -24,14 +24,13 @@ import {
   stateChangeMachine,
   stopChangefeedMachine,
   type ApiStep,
-  type ChangefeedStoreIntent,
   type ChangefeedStoreOutcome,
   type CoordinatorChangefeeds,
   type PendingApiCall,
   type PersistedChangefeed,
   type StopOperatorProposal,
 } from '../../machines/index.js';
-import { applyStoreOp, type StoredChangefeed, type StoreOp } from '../../cluster/store.js';
+import { applyStoreOp, storeOpOf, type StoredChangefeed } from '../../cluster/store.js';
 import { EpochRangeError } from '../../machines/errors.js';
 import { drive } from '../helpers/drive.js';
 
@@ -50,27 +49,10 @@ function coordinatorWith(p: Partial<PersistedChangefeed> = {}, owner?: { node: s
   return { state: boot.changefeeds, stored };
 }
 
-function toStoreOp(intent: ChangefeedStoreIntent): StoreOp {
-  switch (intent.op) {
-    case 'create':
-      return { op: 'create', epoch: intent.info.epoch, checkpointTs: intent.status.checkpointTs };
-    case 'setProgress':
-      return { op: 'setProgress', progress: intent.progress };
-    case 'pause':
-      return { op: 'pause' };
-    case 'resume':
-      return { op: 'resume', candidate: intent.candidate, checkpointTs: intent.checkpointTs };
-    case 'bumpEpoch':
-      return { op: 'bump', candidate: intent.candidate, state: intent.state, error: intent.error !== null };
-    case 'update':
-      return { op: 'update', value: { epoch: intent.info.epoch, state: intent.info.state, error: intent.info.error !== null, checkpointTs: intent.status.checkpointTs, progress: intent.status.progress } };
-  }
-}
-
 /** Runs a store step against `stored`; returns the new record and the outcome the host reports. */
 function runStore(step: ApiStep, stored: StoredChangefeed | undefined, errorOf: (ok: StoredChangefeed) => { code: string; message: string } | null = () => null) {
   if (step.kind !== 'store') throw new Error(`expected a store step, got ${step.kind}`);
-  const r = applyStoreOp(stored, toStoreOp(step.intent));
+  const r = applyStoreOp(stored, storeOpOf(step.intent));
   if (!r.ok) return { stored: r.record, outcome: { ok: false, code: r.failure } as ChangefeedStoreOutcome };
   const rec = r.record;
   const info = rec ? { epoch: rec.epoch, state: rec.state, error: rec.error ? errorOf(rec) : null } : undefined;
