@@ -7,6 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { machineVariants } from '../cluster/variants.js';
 import type { MachineModel } from '../graph/model.js';
+import { readCatalogueResults, RESULTS_FILE } from '../cluster/catalogueRun.js';
+import { catalogueMarkdown } from './catalogue.js';
 import { HEADERS, machineRow, markdownTable, rowCells } from './report.js';
 
 /** The README's embedding example: the `embedding` region of examples/embed-move.ts, which the tests run. */
@@ -49,6 +51,7 @@ export function generatedSections(models: readonly MachineModel[], root?: string
       ]),
     ),
   );
+  if (root !== undefined && existsSync(join(root, RESULTS_FILE))) sections.set('catalogue', catalogueMarkdown(readCatalogueResults(root)));
   const example = root === undefined ? undefined : embeddingExample(root);
   if (example !== undefined) sections.set('embedding-example', example);
   return sections;

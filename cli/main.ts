@@ -23,6 +23,8 @@ import { replay } from '../cluster/scenario.js';
 import { TableStepper } from '../cluster/stepper.js';
 import { traceItf, traceText, traceViews } from '../cluster/trace.js';
 import { checkCommand } from './check.js';
+import { catalogueCommand, CatalogueUsageError } from './catalogue.js';
+import { RESULTS_FILE } from '../cluster/catalogueRun.js';
 import { CheckConfigError } from '../cluster/configs.js';
 import { findVariant, InvariantModuleError, loadInvariantModule, VariantError, VariantStepper } from '../cluster/check.js';
 import { OpchartsError } from '../machines/errors.js';
@@ -215,6 +217,22 @@ program
     if (opts.check && stale) console.error(red(`${opts.readme}: generated tables are stale (run: opcharts docs)`));
     else console.log(`${opts.readme}: ${stale ? 'regenerated' : 'up to date'}`);
     process.exitCode = opts.check && stale ? 1 : 0;
+  });
+
+program
+  .command('catalogue')
+  .description('run the checker on every §5.1 bug variant and on the faithful model; print the table (exit 1 if a bug is not caught)')
+  .option('--only <ids>', 'only these variants, comma-separated (e.g. B4,B20)')
+  .option('--write', `record the rows in --results, which \`opcharts docs\` renders into the README`)
+  .option('--results <path>', 'the results file', RESULTS_FILE)
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { only?: string; write?: boolean; json?: boolean; results: string }) => {
+    try {
+      process.exitCode = await catalogueCommand(opts);
+    } catch (e) {
+      if (e instanceof CatalogueUsageError) return fail('USAGE', e.message, EXIT_USAGE);
+      throw e;
+    }
   });
 
 program

@@ -9,10 +9,14 @@
  *   every explored edge, against the model's properties.
  * - `stateDiagram(machine)`, `sequenceDiagram(...)`: Mermaid text.
  * - `selectPaths(model, { to, via })`: the paths that end in a state or contain an event or effect.
+ * - `checkMachine(model)`: the explorer over every (snapshot, event) pair the model reaches, with its
+ *   properties as invariants; a violation comes with a shortest event path, replayed on an actor.
  */
 export type { MachineModel, Step, StepProperty } from './model.js';
 export { generate, replay, edgePaths, checkProperties, pathName, stateValueString } from './paths.js';
 export type { Generated, GeneratedPath, Replay, Coverage } from './paths.js';
+export { checkMachine, machineExplorerModel } from './check.js';
+export type { MachineCheckOptions, MachineCheckResult, MachineViolation } from './check.js';
 export { stateDiagram, sequenceDiagram, transitionLabels } from './mermaid.js';
 export { selectPaths, resolveStateName, StateNameError, UnknownStepError, type Selection } from './select.js';
 export { listStates, listTransitions, listEventTypes, type StateInfo, type TransitionInfo } from './transitions.js';

@@ -4,7 +4,7 @@
  * coverage with every property holding — and a seeded bug (a loosened guard) is caught.
  */
 import { describe, expect, it } from 'vitest';
-import { checkProperties, edgePaths, generate, type MachineModel } from 'opcharts/graph';
+import { checkMachine, checkProperties, edgePaths, generate, type MachineModel } from 'opcharts/graph';
 import { leaseMachine, model } from '../examples/user-model/lease.js';
 
 const broken = (m: MachineModel) => {
@@ -25,6 +25,22 @@ describe('a user model through opcharts/graph', () => {
   it('a seeded bug — a takeover accepted at any epoch — is caught by the properties', () => {
     const seeded = { ...model, machine: leaseMachine.provide({ guards: { isNewerEpoch: ({ event }) => event.type === 'TAKEOVER' } }) };
     expect(broken(seeded).some((v) => v.includes('the epoch never decreases'))).toBe(true);
+  });
+
+  it('the checker on the machine alone: the faithful lease explored in full keeps every property; the seeded bug has a 2-event counterexample', () => {
+    const faithful = checkMachine(model);
+    expect(faithful).toMatchObject({ stopReason: 'complete', violations: [] });
+    // Held and Expired at epochs 1, 2, 3: every reachable snapshot, each a distinct state.
+    expect(faithful.states).toBe(6);
+    const seeded = { ...model, machine: leaseMachine.provide({ guards: { isNewerEpoch: ({ event }) => event.type === 'TAKEOVER' } }) };
+    const r = checkMachine(seeded);
+    expect(r.stopReason).toBe('violation');
+    const v = r.violations[0]!;
+    expect(v.property).toBe('the epoch never decreases');
+    // Shortest: one takeover up, one down (no single step from epoch 1 goes below it).
+    expect(v.events.map((e) => e.type)).toEqual(['TAKEOVER', 'TAKEOVER']);
+    expect(BigInt(v.events[1]!.epoch as bigint)).toBeLessThan(BigInt(v.events[0]!.epoch as bigint));
+    expect(checkProperties(seeded, v.replay).some((x) => x.startsWith('step 2 ') && x.includes('the epoch never decreases'))).toBe(true);
   });
 
   it('a seeded bug — a renewal granted at any epoch — is caught too', () => {

@@ -6,7 +6,9 @@
  * unreachable, for a liveness bug), and the faithful model is clean on the same configuration.
  */
 import { describe, expect, it } from 'vitest';
-import { findVariant, runCheck, startWorld, VariantStepper } from '../../cluster/check.js';
+import { findVariant, startWorld, VariantStepper } from '../../cluster/check.js';
+import { comparable, runNodeCase, runReplayedCase } from '../../cluster/catalogueRun.js';
+import { committedRow } from './catalogueResults.js';
 import { catalogueConfig, nodeCatalogue, notExpressibleOnCluster, replayedNodeCatalogue, type CatalogueEntry } from '../../cluster/catalogueNode.js';
 import { parseCheckConfig } from '../../cluster/configs.js';
 import { actionLabel, apply, enabledActions } from '../../cluster/world.js';
@@ -16,17 +18,13 @@ import { builtInInvariants } from '../../cluster/specs.js';
 import { clusterModel } from '../../cluster/model.js';
 import { explore } from '../../explorer/explore.js';
 
-/** What the integrator's README table reads: the counterexample's length, the states explored, the time. */
-const measured: Record<string, { length: number; states: number; millis: number }> = {};
-
 async function checkEntry(e: CatalogueEntry) {
   const config = catalogueConfig(e);
-  const options = { config, mode: 'exact' as const, ...(e.user ? { user: { module: 'cluster/catalogueNodeInvariants.ts', invariants: e.user } } : {}), ...(e.eventually ? { eventually: e.eventually } : {}) };
-  const bad = await runCheck({ ...options, variant: e.variant });
-  const v = bad.violations.find((x) => x.invariant === e.expected && x.kind === e.kind);
+  const outcome = await runNodeCase(e);
+  if (outcome.level !== 'cluster') throw new Error('a node case runs on the cluster');
+  const { bad, violation: v, good } = outcome;
   expect(v, `${e.variant}: ${bad.violations.map((x) => `${x.kind} ${x.invariant}: ${x.message}`).join('; ') || 'no violation'}`).toBeDefined();
   for (const name of e.also ?? []) expect(bad.violations.map((x) => x.invariant)).toContain(name);
-  measured[e.variant] = { length: v!.length, states: bad.states, millis: Math.round(bad.millis) };
   // The scenario, as written to disk and read back, replays with the variant to the same violation.
   const scenario = JSON.parse(JSON.stringify(v!.scenario));
   const invariants = [...builtInInvariants, ...(e.user ?? [])];
@@ -43,23 +41,23 @@ async function checkEntry(e: CatalogueEntry) {
     expect(reach.violations).toEqual([]);
   }
   // The faithful model on the same configuration (and bounds) is clean.
-  const good = await runCheck(options);
   expect(good.violations.map((x) => `${x.kind} ${x.invariant}: ${x.message}`)).toEqual([]);
   expect(['complete', 'maxDepth']).toContain(good.stopReason);
+  // The README's row (cluster/catalogueResults.json) is what this run measured.
+  expect(committedRow(e.variant)).toEqual(comparable(outcome.row));
 }
 
 describe('§5.1 historical bugs on the composed cluster: node and drain side', () => {
   for (const e of nodeCatalogue) {
     it(`${e.variant} (${e.expected}): ${findVariant(e.variant).reintroduces}`, async () => {
       await checkEntry(e);
-      console.log(`catalogue ${e.variant}: ${JSON.stringify(measured[e.variant])}`);
     }, 240_000);
   }
 });
 
 describe('§5.1 historical bugs too deep for an exhaustive test: the counterexample replayed', () => {
   for (const e of replayedNodeCatalogue) {
-    it(`${e.variant} (${e.expected}): ${findVariant(e.variant).reintroduces}`, () => {
+    it(`${e.variant} (${e.expected}): ${findVariant(e.variant).reintroduces}`, async () => {
       const config = parseCheckConfig(e.file);
       const cluster = { ...config.cluster, keepCoordinatorInbox: false };
       const invariants = [...builtInInvariants, ...e.user];
@@ -78,6 +76,10 @@ describe('§5.1 historical bugs too deep for an exhaustive test: the counterexam
       const bad = walk(new VariantStepper(findVariant(e.variant)));
       expect(bad).toEqual([e.expected]);
       expect(walk(new VariantStepper())).toEqual([]);
+      // The README's row: the same walk, as `opcharts catalogue` takes it.
+      const outcome = await runReplayedCase(e);
+      expect(outcome).toMatchObject({ badViolations: [e.expected], goodViolations: [] });
+      expect(committedRow(e.variant)).toEqual(comparable(outcome.row));
     });
   }
 

@@ -6,7 +6,9 @@
  * configuration and bounds keeps every invariant.
  */
 import { describe, expect, it } from 'vitest';
-import { findVariant, runCheck, traceToScenario, VariantStepper } from '../../cluster/check.js';
+import { findVariant, traceToScenario, VariantStepper } from '../../cluster/check.js';
+import { comparable, runOperatorCase } from '../../cluster/catalogueRun.js';
+import { committedRow } from './catalogueResults.js';
 import { moveAdmitted } from '../../cluster/cataloguePrefixes.js';
 import { I23 } from '../../cluster/operatorInvariants.js';
 import type { Message } from '../../cluster/node.js';
@@ -18,16 +20,16 @@ import { replay } from '../../cluster/scenario.js';
 import { builtInInvariants } from '../../cluster/specs.js';
 import { catalogueVariants } from '../../cluster/variants.js';
 
-const user = { module: 'cluster/catalogueInvariants.ts', invariants: [...catalogueUserInvariants] };
 const invariants = [...builtInInvariants, ...catalogueUserInvariants];
 
 describe('§5.1 historical bugs on the composed coordinator are caught by the checker', () => {
   for (const c of operatorCatalogue) {
     it(`${c.variant} breaks "${c.invariant}"; its counterexample replays; the faithful model is clean`, async () => {
       const config = parseCheckConfig(c.config);
-      const r = await runCheck({ config, variant: c.variant, user, mode: 'exact', prefix: c.prefix });
+      const outcome = await runOperatorCase(c);
+      if (outcome.level !== 'cluster') throw new Error('an operator case runs on the cluster');
+      const { bad: r, good: faithful, violation: v } = outcome;
       expect(r.stopReason).not.toBe('error');
-      const v = r.violations.find((x) => x.invariant === c.invariant);
       expect(v, `violations found: ${r.violations.map((x) => x.invariant).join(', ') || 'none'}`).toBeDefined();
       const scenario = JSON.parse(JSON.stringify(v!.scenario));
       const again = replay(new VariantStepper(findVariant(c.variant)), scenario, invariants);
@@ -44,11 +46,12 @@ describe('§5.1 historical bugs on the composed coordinator are caught by the ch
       }
       expect(faithfulViolations.map((x) => x.name)).not.toContain(c.invariant);
 
-      const faithful = await runCheck({ config, user, mode: 'exact', prefix: c.prefix });
       expect(faithful.violations.map((x) => `${x.invariant}: ${x.message}`)).toEqual([]);
       expect(faithful.stopReason).not.toBe('violation');
       // The faithful run saw at least the depth of the counterexample: the bound did not hide it.
       expect(faithful.depth).toBeGreaterThanOrEqual(v!.length);
+      // The README's row (cluster/catalogueResults.json) is what this run measured.
+      expect(committedRow(c.variant)).toEqual(comparable(outcome.row));
     });
   }
 
