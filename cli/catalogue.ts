@@ -20,9 +20,9 @@ export const CATALOGUE_HEADERS = ['bug', 'the variant reintroduces', 'broken', '
 
 export function catalogueCells(r: CatalogueRow): string[] {
   const where = r.level === 'machine' ? `the ${r.configuration} machine alone` : `cluster \`${r.configuration}\``;
-  const length = r.search === 'replayed' ? `${r.length} (replayed)` : r.prefix > 0 ? `${r.length} after a ${r.prefix}-step prefix` : String(r.length);
+  const length = r.prefix > 0 ? `${r.length} after a ${r.prefix}-step prefix` : String(r.length);
   const faithful =
-    r.faithfulStates === null ? 'clean on the same steps' : `clean: ${int(r.faithfulStates)} (${r.faithfulStop === 'complete' ? 'all' : r.faithfulStop === 'maxDepth' ? 'to the depth bound' : r.faithfulStop})`;
+    r.faithfulStates === null ? 'clean' : `clean: ${int(r.faithfulStates)} (${r.faithfulStop === 'complete' ? 'all' : r.faithfulStop === 'maxDepth' ? 'to the depth bound' : r.faithfulStop})`;
   return [r.variant, r.reintroduces, r.invariant, where, length, r.states === null ? '—' : int(r.states), faithful, `${(r.millis / 1000).toFixed(1)} s`];
 }
 

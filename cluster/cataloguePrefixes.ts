@@ -63,3 +63,20 @@ export const originStopped: readonly unknown[] = [
   {"tick": {"node": "n1", "changefeedId": "cf", "tick": "HEARTBEAT"}},
   {"deliver": {"type": "MaintainerStatus", "to": "coord", "changefeedId": "cf", "state": "Stopped", "maintainerEpoch": "2", "bootstrapDone": true, "error": false, "from": "n1"}},
 ];
+
+/**
+ * Goal "n2 acknowledged n1's drain target, then restarted": bootstrap of both nodes, DrainNode(n1),
+ * the target delivered to n2 and its acknowledging heartbeat, then n2 crashes and restarts (a new
+ * process that never saw the target). The window of §5.1 B22: the gate's ack must not survive it.
+ */
+export const gateAckedThenRestarted: readonly unknown[] = [
+  {"deliver": {"type": "CoordinatorBootstrap", "from": "coord", "to": "n1", "version": "1"}},
+  {"deliver": {"type": "CoordinatorBootstrapResponse", "to": "coord", "drainProtocolVersion": 1, "target": "", "epoch": "0", "nodeEpoch": "1", "liveness": "Alive", "statuses": [], "from": "n1"}},
+  {"deliver": {"type": "CoordinatorBootstrap", "from": "coord", "to": "n2", "version": "1"}},
+  {"deliver": {"type": "CoordinatorBootstrapResponse", "to": "coord", "drainProtocolVersion": 1, "target": "", "epoch": "0", "nodeEpoch": "1", "liveness": "Alive", "statuses": [], "from": "n2"}},
+  {"api": {"call": "DrainNode", "target": "n1"}},
+  {"deliver": {"type": "SetDispatcherDrainTarget", "to": "n2", "target": "n1", "epoch": "1", "from": "coord"}},
+  {"deliver": {"type": "NodeDrainHeartbeat", "to": "coord", "target": "n1", "epoch": "1", "from": "n2"}},
+  {"crash": "n2"},
+  {"restart": "n2"},
+];

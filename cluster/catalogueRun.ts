@@ -13,13 +13,10 @@ import { join } from 'node:path';
 import { checkMachine, type MachineCheckResult, type MachineViolation } from '../graph/check.js';
 import { findModel } from '../models/index.js';
 import { catalogueUserInvariants, operatorCatalogue, type CatalogueCase } from './catalogue.js';
-import { catalogueConfig, nodeCatalogue, notExpressibleOnCluster, replayedNodeCatalogue, type CatalogueEntry, type ReplayedEntry } from './catalogueNode.js';
-import { findVariant, runCheck, startWorld, VariantStepper, type CheckResult, type CheckViolation } from './check.js';
+import { catalogueConfig, nodeCatalogue, notExpressibleOnCluster, type CatalogueEntry } from './catalogueNode.js';
+import { findVariant, runCheck, type CheckResult, type CheckViolation } from './check.js';
 import { parseCheckConfig } from './configs.js';
-import { violations } from './invariants.js';
-import { builtInInvariants } from './specs.js';
 import { machineVariants } from './variants.js';
-import { actionLabel, apply, enabledActions } from './world.js';
 
 /** One measured row of the catalogue table. */
 export interface CatalogueRow {
@@ -27,8 +24,8 @@ export interface CatalogueRow {
   reintroduces: string;
   /** Where the checker runs: the composed cluster, or the variant's machine alone. */
   level: 'cluster' | 'machine';
-  /** `searched`: breadth-first, the counterexample is a shortest one; `replayed`: too deep for a test, its steps are given. */
-  search: 'searched' | 'replayed';
+  /** Breadth-first: the counterexample is a shortest one (from the prefix's end). */
+  search: 'searched';
   /** The check configuration's name (cluster) or the machine model's (machine). */
   configuration: string;
   /** The invariant, AG EF goal or step property the counterexample breaks. */
@@ -37,7 +34,7 @@ export interface CatalogueRow {
   prefix: number;
   /** The counterexample's length, counted from the end of the prefix (and the coordinator's script). */
   length: number;
-  /** States the variant's search explored until it stopped at the violation; null when replayed. */
+  /** States the variant's search explored until it stopped at the violation. */
   states: number | null;
   /** States the faithful search explored on the same configuration and bounds, and why it stopped. */
   faithfulStates: number | null;
@@ -49,7 +46,6 @@ export interface CatalogueRow {
 /** A catalogue run's raw results, for the tests' further judgements (replays). */
 export type CatalogueOutcome =
   | { level: 'cluster'; row: CatalogueRow; bad: CheckResult; violation: CheckViolation | undefined; good: CheckResult }
-  | { level: 'replayed'; row: CatalogueRow; badViolations: string[]; goodViolations: string[] }
   | { level: 'machine'; row: CatalogueRow; bad: MachineCheckResult; violation: MachineViolation | undefined; good: MachineCheckResult };
 
 export interface CatalogueRun {
@@ -94,6 +90,7 @@ export async function runNodeCase(e: CatalogueEntry): Promise<CatalogueOutcome> 
     mode: 'exact' as const,
     ...(e.user ? { user: { module: 'cluster/catalogueNodeInvariants.ts', invariants: e.user } } : {}),
     ...(e.eventually ? { eventually: e.eventually } : {}),
+    ...(e.prefix ? { prefix: e.prefix } : {}),
   };
   const bad = await runCheck({ ...options, variant: e.variant });
   const violation = bad.violations.find((x) => x.invariant === e.expected && x.kind === e.kind);
@@ -105,7 +102,7 @@ export async function runNodeCase(e: CatalogueEntry): Promise<CatalogueOutcome> 
     search: 'searched',
     configuration: config.name,
     invariant: e.expected,
-    prefix: 0,
+    prefix: e.prefix?.length ?? 0,
     length: violation?.length ?? -1,
     states: bad.states,
     faithfulStates: good.states,
@@ -113,43 +110,6 @@ export async function runNodeCase(e: CatalogueEntry): Promise<CatalogueOutcome> 
     millis: Math.round(now() - t0),
   };
   return { level: 'cluster', row, bad, violation, good };
-}
-
-/** A case too deep to search in a test: its steps walked with the variant and without it. */
-export async function runReplayedCase(e: ReplayedEntry): Promise<CatalogueOutcome> {
-  const t0 = now();
-  const config = parseCheckConfig(e.file);
-  const cluster = { ...config.cluster, keepCoordinatorInbox: false };
-  const invariants = [...builtInInvariants, ...e.user];
-  const walk = (stepper: VariantStepper): string[] => {
-    let w = startWorld(stepper, config);
-    const found: string[] = [];
-    for (const label of e.steps) {
-      const action = enabledActions(w, cluster, stepper).find((a) => actionLabel(a) === label);
-      if (!action) return [...found, `step "${label}" is not enabled`];
-      const prev = w;
-      w = apply(stepper, w, action, cluster);
-      found.push(...violations(invariants, w, { prev, action }).map((v) => v.name));
-    }
-    return found;
-  };
-  const badViolations = walk(new VariantStepper(findVariant(e.variant)));
-  const goodViolations = walk(new VariantStepper());
-  const row: CatalogueRow = {
-    variant: e.variant,
-    reintroduces: reintroduces(e.variant),
-    level: 'cluster',
-    search: 'replayed',
-    configuration: config.name,
-    invariant: e.expected,
-    prefix: 0,
-    length: e.steps.length,
-    states: null,
-    faithfulStates: null,
-    faithfulStop: null,
-    millis: Math.round(now() - t0),
-  };
-  return { level: 'replayed', row, badViolations, goodViolations };
 }
 
 /**
@@ -197,7 +157,6 @@ export function catalogueRuns(): CatalogueRun[] {
   const runs: CatalogueRun[] = [
     ...operatorCatalogue.map((c) => ({ variant: c.variant, run: () => runOperatorCase(c) })),
     ...nodeCatalogue.map((e) => ({ variant: e.variant, run: () => runNodeCase(e) })),
-    ...replayedNodeCatalogue.map((e) => ({ variant: e.variant, run: () => runReplayedCase(e) })),
     ...machineCatalogue.map((id) => ({ variant: id, run: () => runMachineCase(id) })),
   ];
   return runs.sort((a, b) => number(a.variant) - number(b.variant));
@@ -208,8 +167,6 @@ export function caught(o: CatalogueOutcome): boolean {
   switch (o.level) {
     case 'cluster':
       return o.violation !== undefined && o.good.violations.length === 0;
-    case 'replayed':
-      return o.badViolations.includes(o.row.invariant) && o.goodViolations.length === 0;
     case 'machine':
       return o.violation !== undefined && o.good.violations.length === 0 && o.good.stopReason === 'complete';
   }

@@ -12,36 +12,43 @@ import type { ExploreOptions, ExploreReport, Invariant, Progress, StopReason, Tr
 
 export const NO_PARENT = 0xffffffff;
 
+/** How a state was reached: its parent's index (NO_PARENT for an initial state) and the action's position. */
+export interface ProvenanceView {
+  parentOf(i: number): number;
+  actionOf(i: number): number;
+}
+
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+
+/** The bytes explore() holds for the provenance of `states` states (whole chunks). */
+export const provenanceBytes = (states: number): number => Math.ceil(states / CHUNK) * CHUNK * 6;
+
 /**
- * Growable parallel arrays: parent index (u32) and action position (u16) per state, 6 bytes.
- * Sized from the expected state count and grown by half, so the slack stays small.
+ * Parent index (u32) and action position (u16) per state, 6 bytes, in fixed chunks of 65,536
+ * states: growing never copies, and at most one chunk is unused (doubling arrays would leave up to
+ * half of them empty, which at 10M+ states is more than the visited set's own slack).
  */
-class Provenance {
-  parent: Uint32Array;
-  action: Uint16Array;
-  constructor(expected = 0) {
-    const n = Math.max(1024, expected);
-    this.parent = new Uint32Array(n);
-    this.action = new Uint16Array(n);
-  }
-  private ensure(i: number) {
-    if (i < this.parent.length) return;
-    let n = this.parent.length;
-    while (n <= i) n = Math.ceil(n * 1.5);
-    const p = new Uint32Array(n);
-    p.set(this.parent);
-    this.parent = p;
-    const a = new Uint16Array(n);
-    a.set(this.action);
-    this.action = a;
-  }
+class Provenance implements ProvenanceView {
+  private parents: Uint32Array[] = [];
+  private actions: Uint16Array[] = [];
   set(i: number, parent: number, action: number) {
-    this.ensure(i);
-    this.parent[i] = parent;
-    this.action[i] = action;
+    const c = i >>> CHUNK_BITS;
+    while (this.parents.length <= c) {
+      this.parents.push(new Uint32Array(CHUNK));
+      this.actions.push(new Uint16Array(CHUNK));
+    }
+    this.parents[c]![i & (CHUNK - 1)] = parent;
+    this.actions[c]![i & (CHUNK - 1)] = action;
+  }
+  parentOf(i: number): number {
+    return this.parents[i >>> CHUNK_BITS]![i & (CHUNK - 1)]!;
+  }
+  actionOf(i: number): number {
+    return this.actions[i >>> CHUNK_BITS]![i & (CHUNK - 1)]!;
   }
   bytes() {
-    return this.parent.byteLength + this.action.byteLength;
+    return provenanceBytes(this.parents.length * CHUNK);
   }
 }
 
@@ -70,18 +77,18 @@ export class ExplorerError extends Error {
 
 /**
  * Rebuilds the path to state `index` by replaying action positions from its initial state
- * (`prov.parent[i]` is NO_PARENT for an initial state, whose `prov.action[i]` is its ordinal).
+ * (`prov.parentOf(i)` is NO_PARENT for an initial state, whose `prov.actionOf(i)` is its ordinal).
  */
-export function rebuildTrace<S, A>(model: Model<S, A>, prov: { parent: ArrayLike<number>; action: ArrayLike<number> }, index: number): Trace<S, A> {
+export function rebuildTrace<S, A>(model: Model<S, A>, prov: ProvenanceView, index: number): Trace<S, A> {
   const positions: number[] = [];
   let i = index;
-  while (prov.parent[i] !== NO_PARENT) {
-    positions.push(prov.action[i]!);
-    i = prov.parent[i]!;
+  while (prov.parentOf(i) !== NO_PARENT) {
+    positions.push(prov.actionOf(i));
+    i = prov.parentOf(i);
   }
   const initials = model.initialStates();
-  const ordinal = prov.action[i]!;
-  if (ordinal >= initials.length) throw new ExplorerError(`${model.name}: initial state ${prov.action[i]} vanished on replay`);
+  const ordinal = prov.actionOf(i);
+  if (ordinal >= initials.length) throw new ExplorerError(`${model.name}: initial state ${ordinal} vanished on replay`);
   const initial = initials[ordinal] as S;
   const steps: Trace<S, A>['steps'] = [];
   let state: S = initial;
@@ -111,7 +118,7 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions<S> = {
   if (options.eventually && mode !== 'exact') throw new ExplorerError('the eventually (AG EF) check needs exact mode');
 
   const visited: Visited = mode === 'exact' ? new ExactVisited(options.expectedStates) : new CompactVisited(options.expectedStates);
-  const prov = new Provenance(options.expectedStates);
+  const prov = new Provenance();
   const edges = options.eventually ? new Edges() : null;
   const goals: number[] = [];
   const violations: Violation<S, A>[] = [];

@@ -57,6 +57,15 @@ export class SharedTable {
     return Math.min(Atomics.load(this.counter, 0), this.capacity);
   }
 
+  /** How state `i` was reached (the explorer's ProvenanceView, for rebuilding traces). */
+  parentOf(i: number): number {
+    return this.parent[i]!;
+  }
+
+  actionOf(i: number): number {
+    return this.action[i]!;
+  }
+
   /** Adds an encoding; on a new state records how it was reached. */
   add(words: Int32Array, parent: number, action: number): number {
     hashInto(words);

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { getAdjacencyMap } from 'xstate/graph';
 import { explore, type VisitedMode } from '../../explorer/index.js';
+import { provenanceBytes } from '../../explorer/explore.js';
 import { kernelWorld } from './kernel/world.js';
 import { kernelReceiverMachine } from './kernel/receiver.js';
 import type { KernelSize } from './kernel/size.js';
@@ -134,11 +135,9 @@ function unfencedCounterexample(): string {
 
 // ---- the benchmark ---------------------------------------------------------------------------------
 
-/** explore()'s provenance arrays (u32 parent + u16 action) start at 1024 entries and double. */
+/** explore()'s provenance (u32 parent + u16 action per state, in chunks of 65,536 states), per state. */
 function provenanceBytesPerState(states: number) {
-  let n = 1024;
-  while (n < states) n *= 2;
-  return (6 * n) / states;
+  return provenanceBytes(states) / states;
 }
 const describeBytes = (m: Measurement) =>
   m.bytesPerState === undefined
@@ -201,8 +200,8 @@ function section(results: SizeResult[], command: string, load: string, spinVersi
   lines.push('JavaScript process first runs its tool once, untimed, on the small size to warm the JIT. The small size is too');
   lines.push('short for a SPIN rate (pan reports elapsed time in 10 ms steps; its run takes about 50 ms): the SPIN goal is');
   lines.push('judged on the large size. bytes/state: the explorer\'s visited set + provenance (u32 parent + u16 action per');
-  lines.push('state, in arrays that double) over distinct states, and in parentheses the visited set alone (derived from');
-  lines.push('that growth rule); SPIN: its "actual memory usage for states" plus "memory used for hash table" over states stored.', '');
+  lines.push('state, in chunks of 65,536 states) over distinct states, and in parentheses the visited set alone (derived from');
+  lines.push('that chunk size); SPIN: its "actual memory usage for states" plus "memory used for hash table" over states stored.', '');
   lines.push('| size | maxEpoch, bag, loss, dup | tool | distinct states | states/s min / median | bytes/state | peak RSS |');
   lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: |');
   for (const rs of results) {
