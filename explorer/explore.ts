@@ -21,25 +21,26 @@ export interface ProvenanceView {
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 
-/** The bytes explore() holds for the provenance of `states` states (whole chunks). */
-export const provenanceBytes = (states: number): number => Math.ceil(states / CHUNK) * CHUNK * 6;
-
 /**
- * Parent index (u32) and action position (u16) per state, 6 bytes, in fixed chunks of 65,536
- * states: growing never copies, and at most one chunk is unused (doubling arrays would leave up to
- * half of them empty, which at 10M+ states is more than the visited set's own slack).
+ * Parent index (u32) and action position per state, in fixed chunks of 65,536 states: growing
+ * never copies, and at most one chunk is unused (doubling arrays would leave up to half of them
+ * empty, which at 10M+ states is more than the visited set's own slack). A chunk keeps action
+ * positions in one byte until a position above 255 arrives, then in two: 5 bytes a state for
+ * models with fewer than 256 actions per state, 6 otherwise.
  */
 class Provenance implements ProvenanceView {
   private parents: Uint32Array[] = [];
-  private actions: Uint16Array[] = [];
+  private actions: Array<Uint8Array | Uint16Array> = [];
   set(i: number, parent: number, action: number) {
     const c = i >>> CHUNK_BITS;
     while (this.parents.length <= c) {
       this.parents.push(new Uint32Array(CHUNK));
-      this.actions.push(new Uint16Array(CHUNK));
+      this.actions.push(new Uint8Array(CHUNK));
     }
     this.parents[c]![i & (CHUNK - 1)] = parent;
-    this.actions[c]![i & (CHUNK - 1)] = action;
+    let a = this.actions[c]!;
+    if (action > 0xff && a instanceof Uint8Array) this.actions[c] = a = Uint16Array.from(a);
+    a[i & (CHUNK - 1)] = action;
   }
   parentOf(i: number): number {
     return this.parents[i >>> CHUNK_BITS]![i & (CHUNK - 1)]!;
@@ -48,7 +49,9 @@ class Provenance implements ProvenanceView {
     return this.actions[i >>> CHUNK_BITS]![i & (CHUNK - 1)]!;
   }
   bytes() {
-    return provenanceBytes(this.parents.length * CHUNK);
+    let n = 0;
+    for (let c = 0; c < this.parents.length; c++) n += this.parents[c]!.byteLength + this.actions[c]!.byteLength;
+    return n;
   }
 }
 

@@ -169,19 +169,24 @@ export class ExactVisited implements Visited {
   }
 }
 
-/** 64-bit hash compaction: 8 bytes per slot, load ≤ 0.8. May miss states; says so. */
+/**
+ * 64-bit hash compaction: 8 bytes per slot, load ≤ 0.8. May miss states; says so. The slot count
+ * need not be a power of two (a hash picks its slot by multiply-and-shift), so a table sized from
+ * `expectedStates` holds them at 0.8 load rather than anywhere between 0.4 and 0.8.
+ */
 export class CompactVisited implements Visited {
   readonly mayMissStates = true;
   private hi: Uint32Array;
   private lo: Uint32Array;
-  private mask: number;
+  /** Slots per unit of a 32-bit hash: slot = floor(a × scale). */
+  private scale: number;
   size = 0;
 
   constructor(expectedStates = 0) {
-    const cap = capacityFor(expectedStates, 0.8);
+    const cap = Math.max(1024, Math.ceil(expectedStates / 0.8));
     this.hi = new Uint32Array(cap);
     this.lo = new Uint32Array(cap);
-    this.mask = cap - 1;
+    this.scale = cap / 4294967296;
   }
 
   add(words: Int32Array): number {
@@ -190,18 +195,19 @@ export class CompactVisited implements Visited {
     const b0 = hashOut[1]!;
     // (0, 0) marks an empty slot.
     const b = a === 0 && b0 === 0 ? 1 : b0;
-    let slot = a & this.mask;
+    const cap = this.hi.length;
+    let slot = Math.floor(a * this.scale);
     for (;;) {
       const h = this.hi[slot]!;
       const l = this.lo[slot]!;
       if (h === 0 && l === 0) break;
       if (h === a && l === b) return -1;
-      slot = (slot + 1) & this.mask;
+      if (++slot === cap) slot = 0;
     }
     this.hi[slot] = a;
     this.lo[slot] = b;
     const index = this.size++;
-    if (this.size > this.hi.length * 0.8) this.grow();
+    if (this.size > cap * 0.8) this.grow();
     return index;
   }
 
@@ -211,13 +217,13 @@ export class CompactVisited implements Visited {
     const cap = oldHi.length * 2;
     this.hi = new Uint32Array(cap);
     this.lo = new Uint32Array(cap);
-    this.mask = cap - 1;
+    this.scale = cap / 4294967296;
     for (let i = 0; i < oldHi.length; i++) {
       const a = oldHi[i]!;
       const b = oldLo[i]!;
       if (a === 0 && b === 0) continue;
-      let slot = a & this.mask;
-      while (this.hi[slot] !== 0 || this.lo[slot] !== 0) slot = (slot + 1) & this.mask;
+      let slot = Math.floor(a * this.scale);
+      while (this.hi[slot] !== 0 || this.lo[slot] !== 0) if (++slot === cap) slot = 0;
       this.hi[slot] = a;
       this.lo[slot] = b;
     }

@@ -238,12 +238,33 @@ describe('visited sets', () => {
     expect(v.size).toBe(200_000);
   });
 
-  it('compaction: 8 bytes per slot at load ≤ 0.8 when sized up front', () => {
+  it('compaction: 8 bytes per slot at load 0.8 when sized up front (any slot count, not a power of two)', () => {
     const v = new CompactVisited(100_000);
     for (let i = 0; i < 100_000; i++) v.add(Int32Array.of(i, 7));
     expect(v.size).toBe(100_000);
-    expect(v.bytes() / v.size).toBeLessThanOrEqual(8 / 0.4);
+    expect(v.bytes()).toBe(Math.ceil(100_000 / 0.8) * 8);
     expect(v.add(Int32Array.of(5, 7))).toBe(-1);
+    // Past the expected count it grows (doubling), and every vector is still found once.
+    for (let i = 100_000; i < 130_000; i++) expect(v.add(Int32Array.of(i, 7))).toBe(i);
+    for (let i = 0; i < 130_000; i += 101) expect(v.add(Int32Array.of(i, 7))).toBe(-1);
+    expect(v.bytes() / v.size).toBeLessThanOrEqual(8 / 0.4);
+  });
+
+  it('traces through states with 300 actions: an action position above 255 is kept exactly', () => {
+    // Two counters; 300 actions per state, of which only 0 (x+1) and 299 (y+1) change anything.
+    const wide: Model<[number, number], number> = {
+      name: 'wide',
+      initialStates: () => [[0, 0]],
+      actions: ([x, y]) => (x < 3 && y < 3 ? Array.from({ length: 300 }, (_, i) => i) : []),
+      apply: ([x, y], a) => (a === 0 ? [x + 1, y] : a === 299 ? [x, y + 1] : [x, y]),
+      encode: (s) => Int32Array.from(s),
+      label: (_s, a) => String(a),
+      isTerminal: () => true,
+    };
+    const r = explore(wide, { mode: 'hash-compaction', invariants: [{ name: 'y < 2', check: ([, y]) => y < 2 }] });
+    expect(r.violations[0]!.trace.steps.map((s) => s.action)).toEqual([299, 299]);
+    // 5 bytes a state until the 300th action's position arrives, 6 after: one chunk of 65,536 states here.
+    expect(r.bytesPerState * r.states).toBeGreaterThan(65_536 * 6);
   });
 
   it('the two hashes differ for vectors that differ in order or length', () => {
