@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { CheckConfigError, parseCheckConfig, preset, PRESET_NAMES, type CheckConfig, type PresetName } from '../cluster/configs.js';
 import { loadInvariantModule, runCheck, type CheckResult } from '../cluster/check.js';
+import { livenessGoal } from '../cluster/liveness.js';
 import type { Progress, VisitedMode } from '../explorer/types.js';
 import { bold, dim, green, red } from './output.js';
 
@@ -26,6 +27,8 @@ export interface CheckCommandOptions {
   exact?: boolean;
   maxStates?: number;
   maxDepth?: number;
+  /** An AG EF liveness goal (cluster/liveness.ts): `operators` or `drain`. Implies exact mode. */
+  eventually?: string;
   json?: boolean;
   /** The report directory, or false for none. */
   report: string | false;
@@ -165,6 +168,10 @@ export function printSummary(r: CheckResult, dir: string | false): void {
   for (const l of describeRun(r)) console.log(`  ${l}`);
   console.log(`  ${n(r.states)} states, ${n(r.transitions)} transitions, depth ${r.depth}, ${(r.millis / 1000).toFixed(1)} s, ${n(r.statesPerSecond)} states/s, peak memory ${mib(r.peakRssBytes)}`);
   console.log(dim(`  invariants: ${r.invariantsChecked.join('; ')}`));
+  if (r.eventually) {
+    if (!r.eventually.judged) console.log(red(`! AG EF "${r.eventually.name}" not judged: the search stopped at a bound (${r.stopReason}); it needs the whole graph`));
+    else if (!r.violations.some((v) => v.kind === 'eventually')) console.log(green(`✓ AG EF "${r.eventually.name}": reachable from every reachable world`));
+  }
   if (r.violations.length === 0) console.log(green(`✓ no violation${r.stopReason === 'complete' ? '' : ` within the bounds (${r.stopReason})`}`));
   const s = summaryOf(r, dir);
   r.violations.forEach((v, i) => {
@@ -184,11 +191,23 @@ export function printSummary(r: CheckResult, dir: string | false): void {
 export async function checkCommand(o: CheckCommandOptions): Promise<number> {
   const config = resolveConfig(o.config);
   const user = o.invariant ? { module: o.invariant, invariants: await loadInvariantModule(o.invariant) } : undefined;
-  const mode: VisitedMode = o.exact ? 'exact' : 'hash-compaction';
+  const eventually = o.eventually === undefined ? undefined : livenessGoal(o.eventually, config);
+  // AG EF needs the explored graph's edges: the exact visited set.
+  const mode: VisitedMode = o.exact || eventually ? 'exact' : 'hash-compaction';
   const bar = progressBar(!o.json && Boolean(process.stderr.isTTY));
   let result: CheckResult;
   try {
-    result = await runCheck({ config, variant: o.variant, user, mode, workers: o.workers, maxStates: o.maxStates, maxDepth: o.maxDepth, onProgress: bar.update });
+    result = await runCheck({
+      config,
+      variant: o.variant,
+      user,
+      mode,
+      workers: o.workers,
+      maxStates: o.maxStates,
+      maxDepth: o.maxDepth,
+      onProgress: bar.update,
+      ...(eventually ? { eventually } : {}),
+    });
   } finally {
     bar.stop();
   }

@@ -333,10 +333,11 @@ program
   .option('--exact', 'store every state exactly (default: 64-bit hash compaction, which may miss states)')
   .option('--max-states <n>', 'stop after this many distinct states', positiveDecimal)
   .option('--max-depth <n>', 'do not expand states at this depth', positiveDecimal)
+  .option('--eventually <goal>', 'also check AG EF liveness (exact mode, one worker): operators (every operator and admission settles) or drain (DrainNode answers 0)')
   .option('--report <dir>', 'where to write the report', 'report')
   .option('--no-report', 'write no report')
   .option('--json', 'the summary as JSON on stdout')
-  .action(async (opts: { config: string; invariant?: string; variant?: string; workers: number; exact?: boolean; maxStates?: number; maxDepth?: number; report: string | false; json?: boolean }) => {
+  .action(async (opts: { config: string; invariant?: string; variant?: string; workers: number; exact?: boolean; maxStates?: number; maxDepth?: number; eventually?: string; report: string | false; json?: boolean }) => {
     const code = await runCheckCommand(opts);
     if (code !== undefined) process.exitCode = code;
   });

@@ -247,6 +247,8 @@ export interface CheckResult {
   invariantsChecked: string[];
   /** Steps of the prefix taken before the search (see {@link startWorld}); counterexample lengths count from its end. */
   prefixSteps: number;
+  /** The AG EF goal checked (`eventually`), and whether the search was complete enough to judge it. */
+  eventually: { name: string; judged: boolean } | null;
   violations: CheckViolation[];
 }
 
@@ -453,6 +455,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     bytesPerState: report.bytesPerState,
     invariantsChecked: invariants.map((i) => i.name),
     prefixSteps: spec.prefix?.length ?? 0,
+    // AG EF is judged only on the whole graph (explorer/explore.ts): a search stopped by a bound says nothing.
+    eventually: options.eventually ? { name: options.eventually.name, judged: report.stopReason === 'complete' || report.stopReason === 'violation' } : null,
     violations: report.violations.map((v) => violationArtefacts(spec, v, invariants)),
   };
 }
