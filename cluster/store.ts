@@ -112,3 +112,73 @@ export function storeOpOf(intent: ChangefeedStoreIntent): StoreOp {
       };
   }
 }
+
+/** The two keys of a changefeed (§3.1): its info and its status. */
+export interface StoreKeys {
+  info: boolean;
+  status: boolean;
+}
+
+/**
+ * Per-key revisions (etcd's ModRevision, §3.2): how many writes each key has taken. Only equality
+ * is ever compared, so a count per key stands for etcd's global revision at the key's last write.
+ */
+export interface KeyRevisions {
+  info: number;
+  status: number;
+}
+
+/**
+ * The keys a writer puts when it succeeds (§3.2–§3.4): a put bumps the key's revision even when the
+ * value is unchanged, except where the writer skips the txn (SetChangefeedProgress to the progress it
+ * already has). Deleting a key changes its revision too (a later compare against it fails).
+ */
+export function keysWritten(op: StoreOp, before: StoredChangefeed | undefined, after: StoredChangefeed | undefined): StoreKeys {
+  switch (op.op) {
+    case 'create':
+    case 'delete':
+    case 'update':
+    case 'pause':
+    case 'resume':
+      return { info: true, status: true };
+    case 'bump':
+      return { info: true, status: op.status !== undefined };
+    case 'updateCheckpoint':
+      return { info: false, status: true };
+    case 'setProgress':
+      return { info: false, status: before?.progress !== after?.progress };
+  }
+}
+
+/**
+ * The keys a conditional epoch writer compares against the revisions it read (§3.2 step 5): an
+ * epoch-only bump compares the info key alone (`35b8e1a41`), a bump with `UpdateStatus` — a
+ * resume (§3.3) or a bump carrying a status — both. Other writers compare nothing here: the
+ * unconditional ones compare nothing at all, and SetChangefeedProgress re-reads inside its retries
+ * (the model makes its CAS loop one atomic step).
+ */
+export function keysCompared(op: StoreOp): StoreKeys | undefined {
+  if (op.op === 'resume') return { info: true, status: true };
+  if (op.op === 'bump') return { info: true, status: op.status !== undefined };
+  return undefined;
+}
+
+/** Revisions after a successful write. */
+export function revisionsAfter(rev: KeyRevisions, written: StoreKeys): KeyRevisions {
+  return { info: rev.info + (written.info ? 1 : 0), status: rev.status + (written.status ? 1 : 0) };
+}
+
+/**
+ * The rules of the store and its callers that a historical-bug variant may replace by name
+ * (cluster/variants.ts `glue.store`); absent entries keep the faithful ones.
+ */
+export interface StoreGlue {
+  /** §3.2 step 5: the keys a bump's txn compares; faithful {@link keysCompared} (B27). */
+  keysCompared(op: StoreOp): StoreKeys | undefined;
+  /**
+   * §3.2 `opts`: the status an epoch bump the coordinator issues (an admission's, a warning's) also
+   * writes, given the caller's in-memory checkpoint; faithful: none, the bump is epoch-only and
+   * the stored status is kept (B29).
+   */
+  bumpStatus(inMemoryCheckpointTs: Uint64): { checkpointTs: Uint64; progress: Progress } | undefined;
+}
