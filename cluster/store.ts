@@ -131,12 +131,14 @@ export interface KeyRevisions {
 /**
  * The keys a writer puts when it succeeds (§3.2–§3.4): a put bumps the key's revision even when the
  * value is unchanged, except where the writer skips the txn (SetChangefeedProgress to the progress it
- * already has). Deleting a key changes its revision too (a later compare against it fails).
+ * already has). Deleting a key changes its revision too (a later compare against it fails);
+ * deleting nothing changes nothing.
  */
 export function keysWritten(op: StoreOp, before: StoredChangefeed | undefined, after: StoredChangefeed | undefined): StoreKeys {
   switch (op.op) {
-    case 'create':
     case 'delete':
+      return { info: before !== undefined, status: before !== undefined };
+    case 'create':
     case 'update':
     case 'pause':
     case 'resume':
