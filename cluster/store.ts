@@ -5,7 +5,10 @@
  * whether the caller hears of it (a write can apply and be reported failed, or fail unapplied).
  *
  * The conditional writers (bump, resume, setProgress) re-read what they compare, so their outcome
- * depends only on the stored record; the unconditional ones (update, pause, the checkpoint writer)
+ * depends only on the stored record — unless the world keeps per-key revisions (cluster/world.ts
+ * `checkpoints`): then a bump or resume compares the revisions it read when it was issued
+ * ({@link keysCompared}), a write in between fails its txn, and the world re-issues it (§3.2 step 6,
+ * with a small retry bound). The unconditional writers (update, pause, the checkpoint writer)
  * put what their caller holds, which is how they can move a persisted epoch backwards (§3.4) — the
  * model keeps that on purpose. Kept honest by a differential test against the real adapter
  * (`KvEpochStore` over the memory KV) on random operation sequences.

@@ -278,7 +278,7 @@ export const operatorVariants: Variant[] = [
   {
     id: 'B27',
     reintroduces: "an epoch-only bump also compares the status key's revision, so a checkpoint write between its read and its txn fails it (ErrMetaOpFailed once the retries are spent) and the add or move is rejected",
-    invariant: 'liveness',
+    invariant: '§3.2',
     machines: {},
     // Between 271b31094 and 35b8e1a41 every bump read the status and compared both revisions.
     glue: { store: { keysCompared: (op) => (op.op === 'bump' || op.op === 'resume' ? { info: true, status: true } : undefined) } },
