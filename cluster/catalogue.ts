@@ -94,6 +94,30 @@ export const operatorCatalogue: CatalogueCase[] = [
     },
     prefix: originStopped,
   },
+  {
+    variant: 'B27',
+    invariant: '§3.2 an epoch-only bump conflicts only with an info write',
+    why: "the admission's bump must be in flight while the checkpoint writer persists a newer checkpoint: one node, one checkpoint advance; after bootstrap the basic scheduler's add issues the bump, the checkpoint advances and is written, and the bump's txn then fails on the status revision",
+    config: {
+      name: 'catalogue-B27',
+      description: "one node, cf Absent: the add's epoch bump with the checkpoint writer persisting one advance",
+      ...oneNode,
+      coordinator: { ...oneNode.coordinator, checkpoints: { advances: 1 } },
+      bounds: { maxDepth: 7 },
+    },
+  },
+  {
+    variant: 'B29',
+    invariant: 'I1 persisted checkpoint never decreases',
+    why: "the bump must carry the caller's checkpoint from before the writer persisted a newer one: the same window as B27 (the add's bump issued, one checkpoint advance written), and the bump's txn then lowers the persisted checkpoint",
+    config: {
+      name: 'catalogue-B29',
+      description: "one node, cf Absent: the add's epoch bump with the checkpoint writer persisting one advance",
+      ...oneNode,
+      coordinator: { ...oneNode.coordinator, checkpoints: { advances: 1 } },
+      bounds: { maxDepth: 7 },
+    },
+  },
 ];
 
 /**
@@ -115,15 +139,5 @@ export const notExpressible: Array<{ variant: string; reason: string }> = [
     variant: 'B11',
     reason:
       'the stale owners\' stop epoch is chosen in bootstrapCoordinator, called directly by cluster/coordinator.ts (no hook yet); its effect is liveness (the strict maintainer drops the stop, which never completes), so it also needs a sharper invariant ("every bootstrap stop carries the epoch its owner reported")',
-  },
-  {
-    variant: 'B27',
-    reason:
-      'the store model makes each write one atomic step without ModRevisions or compare-and-swap retries (cluster/store.ts), and the composed coordinator has no checkpoint writer, so the conflicts that exhausted the bump\'s retries cannot occur',
-  },
-  {
-    variant: 'B29',
-    reason:
-      'no writer in the composed world persists the checkpoint (UpdateChangefeedCheckpointTs) and no bump carries a status update (admission bumps are epoch-only); once the state change and resume API are world steps, a store variant whose status-updating bump writes the caller\'s stale checkpoint is caught by "I1 persisted checkpoint never decreases" (cluster/catalogueInvariants.ts)',
   },
 ];

@@ -18,11 +18,17 @@
  *   two live offers of the same epoch are what such a partition would turn into two owners.
  * - `I1 persisted checkpoint never decreases` (B29): a store write of the checkpoint never lowers
  *   it, except a resume, which sets the checkpoint the user asked for (§3.3).
+ * - `§3.2 an epoch-only bump conflicts only with an info write` (the safety half of B27's liveness
+ *   bug, §3.2 step 5): with store revisions (cluster/world.ts `checkpoints`), a bump without a
+ *   status update whose info key is unchanged since it read it commits, unless the store refuses it
+ *   for another reason (the changefeed is gone, the epoch overflows). Checkpoint writes to the
+ *   status key then never fail an admission's bump.
  */
 import type { Invariant } from '../explorer/types.js';
 import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
 import { sentBy } from './drainInvariants.js';
 import type { Action, World } from './world.js';
+import { applyStoreOp } from './store.js';
 
 export type CatalogueInvariant = Invariant<World, Action>;
 
@@ -101,4 +107,20 @@ export const persistedCheckpointMonotonic: CatalogueInvariant = {
   },
 };
 
-export const catalogueInvariants: readonly CatalogueInvariant[] = [replicatingOnlyOnMembers, addsOnlyToMembers, oneNodePerAddEpoch, persistedCheckpointMonotonic];
+export const epochOnlyBumpConflictsOnInfo: CatalogueInvariant = {
+  name: '§3.2 an epoch-only bump conflicts only with an info write',
+  doc: 'a bump without a status update whose info key was not written since it read it commits (only the info revision is compared)',
+  check(w, step) {
+    if (!step || step.action.kind !== 'store' || step.action.outcome === 'failed') return true;
+    const { call } = step.action;
+    if (call.op.op !== 'bump' || call.op.status || !call.seen || !step.prev.revisions) return true;
+    const cf = call.changefeedId;
+    const before = step.prev.revisions[cf];
+    // A refusal for another reason (no such changefeed, epoch overflow) is not a conflict.
+    if (!before || before.info !== call.seen.info || !applyStoreOp(step.prev.store[cf], call.op).ok) return true;
+    if ((w.revisions?.[cf]?.info ?? 0) > before.info) return true;
+    return `the epoch-only bump of ${cf} failed its compare although the info key is unchanged since it read it (info revision ${before.info}; status revision ${call.seen.status} when read, ${before.status} at the txn)`;
+  },
+};
+
+export const catalogueInvariants: readonly CatalogueInvariant[] = [replicatingOnlyOnMembers, addsOnlyToMembers, oneNodePerAddEpoch, persistedCheckpointMonotonic, epochOnlyBumpConflictsOnInfo];

@@ -102,7 +102,10 @@ export class VariantStepper extends TableStepper {
       if (faithful) this.replacements.set(faithful, machine);
     }
     this.glue = variant?.glue?.operatorController;
+    this.storeGlue = variant?.glue?.store;
   }
+  /** The variant's replacements of the store's rules (cluster/store.ts `StoreGlue`), which the world and the coordinator read. */
+  readonly storeGlue: VariantGlue['store'];
   /** The variant's replacements of the operator controller's glue (the controller reads them from its stepper). */
   readonly glue: VariantGlue['operatorController'];
   override table(machine: AnyStateMachine) {
@@ -312,6 +315,8 @@ export function actionToStep(a: Action): Record<string, unknown> {
       return { [a.kind]: {} };
     case 'store':
       return { store: { call: plain(a.call), outcome: a.outcome } };
+    case 'checkpoint':
+      return { checkpoint: { changefeedId: a.changefeedId, step: a.step } };
   }
 }
 

@@ -100,7 +100,7 @@ export function parseCheckConfig(raw: unknown): CheckConfig {
   if (c.capacity === 0) throw new CheckConfigError('capacity', 'must be at least 1');
   const coord = raw.coordinator === undefined ? {} : raw.coordinator;
   if (!isRecord(coord)) throw new CheckConfigError('coordinator', 'expected an object');
-  const COORD_FIELDS = ['id', 'script', 'compose', 'drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable', 'pdOutages', 'balance', 'api'];
+  const COORD_FIELDS = ['id', 'script', 'compose', 'drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable', 'pdOutages', 'balance', 'api', 'checkpoints'];
   for (const k of Object.keys(coord)) if (!COORD_FIELDS.includes(k)) throw new CheckConfigError(`coordinator.${k}`, `unknown field (expected ${COORD_FIELDS.join(', ')})`);
   let composed: Partial<ClusterConfig> = {};
   if (coord.compose !== undefined) {
@@ -157,7 +157,7 @@ export function configToJson(c: CheckConfig): Record<string, unknown> {
           id: c.cluster.coordinator,
           compose: true,
           ...Object.fromEntries(
-            (['drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable', 'pdOutages', 'balance', 'api'] as const)
+            (['drainTargets', 'failovers', 'storeFaults', 'batchSize', 'time', 'nodeHeartbeats', 'pdAvailable', 'pdOutages', 'balance', 'api', 'checkpoints'] as const)
               .filter((k) => c.cluster[k] !== undefined)
               .map((k) => [k, c.cluster[k]]),
           ),

@@ -51,7 +51,7 @@ import {
   type SchedulerView,
 } from '../machines/coordinator/schedulers.js';
 import type { Effect, MaintainerState } from '../machines/protocol.js';
-import { storeOpOf, type StoredChangefeed, type StoreOp } from './store.js';
+import { storeOpOf, type KeyRevisions, type StoredChangefeed, type StoreOp } from './store.js';
 import type { FeedState } from '../adapters/types.js';
 import {
   completeApiCall,
@@ -149,11 +149,19 @@ export interface StoreCall {
   changefeedId: ChangefeedId;
   /**
    * `admission`: the operator admission's bump (§2.4); `postFinish`: a stop operator's write
-   * (§2.3); `api`: a changefeed API call or state change (§2.4.3), with what to do when it ends.
+   * (§2.3); `api`: a changefeed API call or state change (§2.4.3), with what to do when it ends;
+   * `checkpoint`: the checkpoint writer's UpdateChangefeedCheckpointTs (§3.4), whose end no one awaits.
    */
-  purpose: 'admission' | 'postFinish' | 'api';
+  purpose: 'admission' | 'postFinish' | 'api' | 'checkpoint';
   op: StoreOp;
   pending?: PendingApiCall;
+  /**
+   * With store revisions (cluster/world.ts `checkpoints`): the revisions a bump or resume read when
+   * it was issued, or at its latest re-read, which its txn compares (§3.2 steps 1 and 5).
+   */
+  seen?: KeyRevisions;
+  /** Compare failures so far (§3.2 step 6: a failure re-reads and retries). */
+  attempt?: number;
 }
 
 /** How a store call ends: applied and acknowledged, failed unapplied, or applied but reported failed. */
@@ -401,7 +409,15 @@ class Glue {
   /** An API call's first step: refused or a no-op changes nothing; a write becomes a store call. */
   apiStep(cf: ChangefeedId, step: ApiStep) {
     if (step.kind !== 'store') return;
-    this.storeCall(cf, 'api', storeOpOf(step.intent), step.pending);
+    const op = storeOpOf(step.intent);
+    this.storeCall(cf, 'api', op.op === 'bump' ? this.withBumpStatus(cf, op) : op, step.pending);
+  }
+
+  /** An epoch bump as issued: epoch-only, unless a variant puts back the caller's status (§5.1 B29). */
+  withBumpStatus(cf: ChangefeedId, op: StoreOp & { op: 'bump' }): StoreOp {
+    const inMemory = this.c.controller?.infos.get(cf)?.checkpointTs;
+    const status = inMemory === undefined ? undefined : this.stepper.storeGlue?.bumpStatus?.(inMemory);
+    return status ? { ...op, status } : op;
   }
 
   apiCall(call: ApiCallName, cf: ChangefeedId, env: CoordinatorEnv) {
@@ -484,7 +500,7 @@ class Glue {
           break;
         case 'store.bumpEpoch':
           // §3.5: the TSO (stored + 1 after §3.2's advance) or, with PD down, the UnixNano fallback.
-          this.storeCall(cf, 'admission', { op: 'bump', candidate: bumpCandidate(this.env) });
+          this.storeCall(cf, 'admission', this.withBumpStatus(cf, { op: 'bump', candidate: bumpCandidate(this.env) }));
           break;
         case 'controller.setInfo':
           this.controller((s) => oc.setInfo(s, cf, e.epoch));
@@ -789,6 +805,41 @@ export function coordinatorStoreAnswer(stepper: Stepper, c: CoordinatorState, ca
   if (call.coordinatorVersion !== c.version) return g.result();
   if (call.purpose === 'admission') g.bumpAnswered(call.changefeedId, outcome, epoch);
   else if (call.purpose === 'api' && call.pending) g.apiAnswered(call.pending, outcome, env.store?.[call.changefeedId]);
+  return g.result();
+}
+
+/**
+ * The coordinator's in-memory checkpoint of a changefeed advances by one (§2.4.4 step 5): this step
+ * stands for a maintainer status reporting a newer checkpoint, which the node model's maintainers
+ * do not report (their statuses carry none). Only with the checkpoint writer configured.
+ */
+export function coordinatorCheckpointAdvance(c: CoordinatorState, cf: ChangefeedId): CoordinatorState {
+  const ctl = c.controller;
+  const info = ctl?.infos.get(cf);
+  if (!ctl || !info) throw new CoordinatorError(`the coordinator holds no checkpoint of ${cf}`);
+  const infos = new Map(ctl.infos);
+  infos.set(cf, { ...info, checkpointTs: info.checkpointTs + 1n });
+  return { ...c, controller: { ...ctl, infos } };
+}
+
+/**
+ * The checkpoint writer may persist cf's in-memory checkpoint: it is ahead of the persisted one.
+ * The real writer persists a checkpoint that changed since it last wrote it; the model compares
+ * with the store, which is the same while nothing else lowers it, and keeps the writer from
+ * lowering a checkpoint this model's bootstrap could leave behind (bootstrap statuses carry none).
+ */
+export function checkpointWritable(c: CoordinatorState, cf: ChangefeedId, env: CoordinatorEnv): boolean {
+  const mem = c.controller?.infos.get(cf)?.checkpointTs;
+  const stored = env.store?.[cf];
+  return mem !== undefined && stored !== undefined && mem > stored.checkpointTs;
+}
+
+/** The checkpoint writer (§3.4 UpdateChangefeedCheckpointTs): an unconditional put of cf's in-memory checkpoint. */
+export function coordinatorCheckpointWrite(stepper: Stepper, c: CoordinatorState, cf: ChangefeedId, env: CoordinatorEnv): CoordinatorResult {
+  const g = new Glue(stepper, c, env);
+  const checkpointTs = c.controller?.infos.get(cf)?.checkpointTs;
+  if (checkpointTs === undefined) throw new CoordinatorError(`the coordinator holds no checkpoint of ${cf}`);
+  g.storeCall(cf, 'checkpoint', { op: 'updateCheckpoint', checkpointTs });
   return g.result();
 }
 

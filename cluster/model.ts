@@ -49,6 +49,7 @@ export function worldKey(w: World): string {
     pd: [w.pdAvailable ?? true, w.pdOutages ?? 0],
     api: w.apiCalls ?? 0,
     re: w.retiredEpochs ?? {},
+    ...(w.revisions ? { rv: w.revisions, ca: w.checkpointAdvances ?? 0 } : {}),
   });
 }
 
@@ -94,6 +95,7 @@ export function tableEncoder(stepper: TableStepper, config: ClusterConfig): (w: 
     for (const cf of config.changefeeds) buf.push(values.id(w.store[cf] ?? null));
     buf.push(w.budgets.loss, w.budgets.duplication, w.budgets.crashes, w.failovers ?? 0, values.id(w.lastCoordinatorVersion ?? 0n), w.storeFaults ?? 0);
     buf.push(w.pdAvailable === false ? 0 : 1, w.pdOutages ?? 0, w.apiCalls ?? 0, values.id(w.retiredEpochs ?? null));
+    if (w.revisions) buf.push(values.id(w.revisions), w.checkpointAdvances ?? 0);
     const calls = w.storeCalls ?? [];
     buf.push(calls.length, ...calls.map((c) => values.id(c)));
     if (!w.coordinator) buf.push(w.coordinator === null ? -2 : -3);

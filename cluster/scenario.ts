@@ -131,6 +131,14 @@ export function composedOptions(c: Record<string, unknown>, where: string): Part
   if (c.batchSize !== undefined) out.batchSize = count(c.batchSize, `${where}.batchSize`);
   for (const k of ['pdAvailable', 'time', 'nodeHeartbeats', 'balance'] as const) if (c[k] !== undefined) out[k] = bool(c[k], `${where}.${k}`);
   if (c.pdOutages !== undefined) out.pdOutages = count(c.pdOutages, `${where}.pdOutages`);
+  if (c.checkpoints !== undefined) {
+    const k = obj(c.checkpoints, `${where}.checkpoints`);
+    out.checkpoints = {
+      advances: count(k.advances, `${where}.checkpoints.advances`),
+      ...(k.bumpAttempts === undefined ? {} : { bumpAttempts: count(k.bumpAttempts, `${where}.checkpoints.bumpAttempts`) }),
+    };
+    if (out.checkpoints.bumpAttempts === 0) throw new ScenarioError(`${where}.checkpoints.bumpAttempts`, 'a bump makes at least one attempt');
+  }
   if (c.api !== undefined) {
     const a = obj(c.api, `${where}.api`);
     const list = <T extends string>(v: unknown, allowed: readonly T[], w: string): T[] => {
@@ -189,7 +197,7 @@ function toAction(raw: unknown, i: number, world: World, config: ClusterConfig):
   const where = `steps[${i}]`;
   const s = obj(raw, where);
   const keys = Object.keys(s);
-  if (keys.length !== 1) throw new ScenarioError(where, `expected exactly one of send, deliver, lose, duplicate, tick, runtime, crash, restart, membership, node-heartbeat, coordinator-tick, balance-tick, time, api, state-change, pd, store, coordinator-membership, coordinator-crash, coordinator-takeover (got ${keys.join(', ') || 'none'})`);
+  if (keys.length !== 1) throw new ScenarioError(where, `expected exactly one of send, deliver, lose, duplicate, tick, runtime, crash, restart, membership, node-heartbeat, coordinator-tick, balance-tick, time, api, state-change, pd, store, coordinator-membership, coordinator-crash, coordinator-takeover, checkpoint (got ${keys.join(', ') || 'none'})`);
   const kind = keys[0]!;
   const v = s[kind];
   const node = (n: unknown, w: string) => {
@@ -289,6 +297,12 @@ function toAction(raw: unknown, i: number, world: World, config: ClusterConfig):
       if (!call && partial.length > 1) throw new ScenarioError(`${where}.store.call`, `${partial.length} store calls in flight match ${JSON.stringify(want)}; give more fields`);
       if (!call) throw new ScenarioError(`${where}.store.call`, `no store call in flight matches ${JSON.stringify(want)}`);
       return { kind: 'store', call, outcome: outcome as 'ok' };
+    }
+    case 'checkpoint': {
+      const t = obj(v, `${where}.checkpoint`);
+      const step = str(t.step, `${where}.checkpoint.step`);
+      if (step !== 'advance' && step !== 'write') throw new ScenarioError(`${where}.checkpoint.step`, 'expected advance or write');
+      return { kind: 'checkpoint', changefeedId: changefeed(t.changefeedId, `${where}.checkpoint.changefeedId`), step };
     }
     default:
       throw new ScenarioError(where, `unknown step ${JSON.stringify(kind)}`);

@@ -5,7 +5,10 @@
  * whether the caller hears of it (a write can apply and be reported failed, or fail unapplied).
  *
  * The conditional writers (bump, resume, setProgress) re-read what they compare, so their outcome
- * depends only on the stored record; the unconditional ones (update, pause, the checkpoint writer)
+ * depends only on the stored record — unless the world keeps per-key revisions (cluster/world.ts
+ * `checkpoints`): then a bump or resume compares the revisions it read when it was issued
+ * ({@link keysCompared}), a write in between fails its txn, and the world re-issues it (§3.2 step 6,
+ * with a small retry bound). The unconditional writers (update, pause, the checkpoint writer)
  * put what their caller holds, which is how they can move a persisted epoch backwards (§3.4) — the
  * model keeps that on purpose. Kept honest by a differential test against the real adapter
  * (`KvEpochStore` over the memory KV) on random operation sequences.
@@ -111,4 +114,76 @@ export function storeOpOf(intent: ChangefeedStoreIntent): StoreOp {
         value: { epoch: intent.info.epoch, state: intent.info.state, error: intent.info.error !== null, checkpointTs: intent.status.checkpointTs, progress: intent.status.progress },
       };
   }
+}
+
+/** The two keys of a changefeed (§3.1): its info and its status. */
+export interface StoreKeys {
+  info: boolean;
+  status: boolean;
+}
+
+/**
+ * Per-key revisions (etcd's ModRevision, §3.2): how many writes each key has taken. Only equality
+ * is ever compared, so a count per key stands for etcd's global revision at the key's last write.
+ */
+export interface KeyRevisions {
+  info: number;
+  status: number;
+}
+
+/**
+ * The keys a writer puts when it succeeds (§3.2–§3.4): a put bumps the key's revision even when the
+ * value is unchanged, except where the writer skips the txn (SetChangefeedProgress to the progress it
+ * already has). Deleting a key changes its revision too (a later compare against it fails);
+ * deleting nothing changes nothing.
+ */
+export function keysWritten(op: StoreOp, before: StoredChangefeed | undefined, after: StoredChangefeed | undefined): StoreKeys {
+  switch (op.op) {
+    case 'delete':
+      return { info: before !== undefined, status: before !== undefined };
+    case 'create':
+    case 'update':
+    case 'pause':
+    case 'resume':
+      return { info: true, status: true };
+    case 'bump':
+      return { info: true, status: op.status !== undefined };
+    case 'updateCheckpoint':
+      return { info: false, status: true };
+    case 'setProgress':
+      return { info: false, status: before?.progress !== after?.progress };
+  }
+}
+
+/**
+ * The keys a conditional epoch writer compares against the revisions it read (§3.2 step 5): an
+ * epoch-only bump compares the info key alone (`35b8e1a41`), a bump with `UpdateStatus` — a
+ * resume (§3.3) or a bump carrying a status — both. Other writers compare nothing here: the
+ * unconditional ones compare nothing at all, and SetChangefeedProgress re-reads inside its retries
+ * (the model makes its CAS loop one atomic step).
+ */
+export function keysCompared(op: StoreOp): StoreKeys | undefined {
+  if (op.op === 'resume') return { info: true, status: true };
+  if (op.op === 'bump') return { info: true, status: op.status !== undefined };
+  return undefined;
+}
+
+/** Revisions after a successful write. */
+export function revisionsAfter(rev: KeyRevisions, written: StoreKeys): KeyRevisions {
+  return { info: rev.info + (written.info ? 1 : 0), status: rev.status + (written.status ? 1 : 0) };
+}
+
+/**
+ * The rules of the store and its callers that a historical-bug variant may replace by name
+ * (cluster/variants.ts `glue.store`); absent entries keep the faithful ones.
+ */
+export interface StoreGlue {
+  /** §3.2 step 5: the keys a bump's txn compares; faithful {@link keysCompared} (B27). */
+  keysCompared(op: StoreOp): StoreKeys | undefined;
+  /**
+   * §3.2 `opts`: the status an epoch bump the coordinator issues (an admission's, a warning's) also
+   * writes, given the caller's in-memory checkpoint; faithful: none, the bump is epoch-only and
+   * the stored status is kept (B29).
+   */
+  bumpStatus(inMemoryCheckpointTs: Uint64): { checkpointTs: Uint64; progress: Progress } | undefined;
 }

@@ -16,6 +16,7 @@ import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
 import { maxEpoch } from '../machines/epoch.js';
 import type { OperatorControllerGlue } from '../machines/coordinator/operatorController.js';
+import type { StoreGlue } from './store.js';
 import { quiesceMachine } from '../machines/quiesce.js';
 import { drainSessionMachine, drainNodeRow, isDrainComplete, type DrainSessionContext, type DrainSessionEvent } from '../machines/coordinator/drainSession.js';
 
@@ -46,6 +47,8 @@ export interface Variant {
 /** The glue a variant may replace (see {@link Variant.glue}). */
 export interface VariantGlue {
   operatorController?: Partial<OperatorControllerGlue>;
+  /** The store's rules and the bump options the coordinator passes (cluster/store.ts `StoreGlue`). */
+  store?: Partial<StoreGlue>;
 }
 
 type Ctx = Record<string, any>;
@@ -271,6 +274,28 @@ export const operatorVariants: Variant[] = [
     machines: {},
     // Before bb1e1b1dc the stop path did not ask the move for its origin (§2.3.2 steps 2 and 4).
     glue: { operatorController: { originStopTarget: () => undefined } },
+  },
+  {
+    id: 'B27',
+    reintroduces: "an epoch-only bump also compares the status key's revision, so a checkpoint write between its read and its txn fails it (ErrMetaOpFailed once the retries are spent) and the add or move is rejected",
+    invariant: '§3.2',
+    machines: {},
+    // Between 271b31094 and 35b8e1a41 every bump read the status and compared both revisions.
+    glue: { store: { keysCompared: (op) => (op.op === 'bump' || op.op === 'resume' ? { info: true, status: true } : undefined) } },
+  },
+  {
+    id: 'B29',
+    reintroduces: "every epoch bump writes the caller's in-memory checkpoint (and progress None) into the status instead of keeping the stored one",
+    invariant: 'I1',
+    machines: {},
+    // Before 271b31094 the admission and warning bumps passed cf.GetStatus().CheckpointTs and
+    // ProgressNone, the backend put that status unconditionally, and the txn compared the info key only.
+    glue: {
+      store: {
+        bumpStatus: (checkpointTs) => ({ checkpointTs, progress: 'None' }),
+        keysCompared: (op) => (op.op === 'bump' || op.op === 'resume' ? { info: true, status: false } : undefined),
+      },
+    },
   },
 ];
 

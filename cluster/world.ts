@@ -14,7 +14,7 @@
  */
 import type { ChangefeedId, NodeId } from '../machines/protocol.js';
 import { completeRuntime, membership, nodeHeartbeat, receive, startNode, tick, type Message, type NodeState, type RuntimeTask } from './node.js';
-import { applyStoreOp, type StoredChangefeed } from './store.js';
+import { applyStoreOp, keysCompared, keysWritten, revisionsAfter, type KeyRevisions, type StoredChangefeed } from './store.js';
 import { pureStepper as defaultStepper, type Stepper } from './stepper.js';
 import {
   bootstrapMessages,
@@ -27,6 +27,9 @@ import {
   coordinatorBalanceTick,
   coordinatorApiCall,
   coordinatorStateChange,
+  coordinatorCheckpointAdvance,
+  coordinatorCheckpointWrite,
+  checkpointWritable,
   type ApiCallName,
   type StateChangeName,
   type CoordinatorResult,
@@ -78,6 +81,16 @@ export interface ClusterConfig {
    * changefeeds (default: all configured), and how many over the run.
    */
   api?: { calls?: readonly ApiCallName[]; stateChanges?: readonly StateChangeName[]; changefeeds?: readonly ChangefeedId[]; budget: number };
+  /**
+   * The coordinator's checkpoint writer and per-key store revisions (§3.2, §3.4), off by default:
+   * `advances` in-memory checkpoint advances over the run (each a `checkpoint` step, see
+   * coordinator.ts `coordinatorCheckpointAdvance`), each of which the writer may persist with
+   * UpdateChangefeedCheckpointTs (another `checkpoint` step, a store call). The store then keeps a
+   * revision per key, and a bump's or resume's txn compares the revisions it read when issued:
+   * a compare failure re-reads and retries, and after `bumpAttempts` (default 2; TiCDC tries 10
+   * times, §2.9) the caller hears ErrMetaOpFailed.
+   */
+  checkpoints?: { advances: number; bumpAttempts?: number };
 }
 
 export interface World {
@@ -111,6 +124,10 @@ export interface World {
   apiCalls?: number;
   /** The epoch each deleted changefeed last had (a re-creation's TSO epoch is above it). */
   retiredEpochs?: Readonly<Record<ChangefeedId, bigint>>;
+  /** Per-key store revisions (§3.2 ModRevision), with `checkpoints` configured; a changefeed never written has none. */
+  revisions?: Readonly<Record<ChangefeedId, KeyRevisions>>;
+  /** In-memory checkpoint advances left (with `checkpoints` configured). */
+  checkpointAdvances?: number;
 }
 
 /** One step of the world, named for traces. */
@@ -144,6 +161,8 @@ export type Action =
   | { kind: 'balance-tick'; choice?: number }
   /** The coordinator sees a node leave (its session expired) or join. */
   | { kind: 'coordinator-membership'; change: 'NODE_ADDED' | 'NODE_REMOVED'; subject: NodeId }
+  /** The coordinator's in-memory checkpoint advances, or its checkpoint writer persists it (§3.4). */
+  | { kind: 'checkpoint'; changefeedId: ChangefeedId; step: 'advance' | 'write' }
   /** The coordinator process dies: all it held in memory is lost (within the failover budget). */
   | { kind: 'coordinator-crash' }
   /** A new coordinator takes over with version + 1 and bootstraps from what the nodes report. */
@@ -208,6 +227,9 @@ export function initialWorld(stepper: Stepper, config: ClusterConfig, store: Wor
       storeFaults: config.storeFaults ?? 0,
       ...(config.pdOutages || config.pdAvailable === false ? { pdAvailable: config.pdAvailable ?? true, pdOutages: config.pdOutages ?? 0 } : {}),
       ...(config.api ? { apiCalls: config.api.budget } : {}),
+      ...(config.checkpoints
+        ? { checkpointAdvances: config.checkpoints.advances, revisions: Object.fromEntries(Object.keys(persisted).map((cf) => [cf, { info: 1, status: 1 }])) }
+        : {}),
     },
     bootstrapMessages(coordinator),
     config,
@@ -223,10 +245,14 @@ const envOf = (config: ClusterConfig, world: World): CoordinatorEnv => ({
 });
 
 const callKey = (c: StoreCall) => stableStringify(c);
+const sortCalls = (calls: StoreCall[]) => calls.sort((a, b) => (callKey(a) < callKey(b) ? -1 : 1));
+const revisionsOf = (world: World, cf: ChangefeedId): KeyRevisions => world.revisions?.[cf] ?? { info: 0, status: 0 };
 
 /** The coordinator's result into the world: its state, its messages in flight, its store calls. */
 function withCoordinator(world: World, r: CoordinatorResult, config: ClusterConfig): World {
-  const calls = r.storeCalls.length === 0 ? world.storeCalls : [...(world.storeCalls ?? []), ...r.storeCalls].sort((a, b) => (callKey(a) < callKey(b) ? -1 : 1));
+  // With revisions, a bump or resume reads the revisions it will compare as it is issued (§3.2 step 1).
+  const issued = world.revisions ? r.storeCalls.map((c) => (keysCompared(c.op) ? { ...c, seen: revisionsOf(world, c.changefeedId) } : c)) : r.storeCalls;
+  const calls = issued.length === 0 ? world.storeCalls : sortCalls([...(world.storeCalls ?? []), ...issued]);
   const next = withSends({ ...world, coordinator: r.coordinator, storeCalls: calls }, r.out, config);
   // A fatal error ends the coordinator's run loop: it is down until a failover (§2.4.3).
   return r.fatal ? { ...next, coordinator: null, lastCoordinatorVersion: r.coordinator.version } : next;
@@ -257,6 +283,14 @@ function coordinatorActions(stepper: Stepper, world: World, config: ClusterConfi
     for (const changefeedId of config.api.changefeeds ?? config.changefeeds) {
       for (const call of config.api.calls ?? []) out.push({ kind: 'api', call, changefeedId });
       for (const state of config.api.stateChanges ?? []) out.push({ kind: 'state-change', changefeedId, state });
+    }
+  }
+  if (config.checkpoints && c.controller) {
+    for (const changefeedId of config.changefeeds) {
+      if ((world.checkpointAdvances ?? 0) > 0 && c.controller.infos.has(changefeedId)) out.push({ kind: 'checkpoint', changefeedId, step: 'advance' });
+      // One writer: a changefeed's next checkpoint write waits for the one in flight.
+      const writing = calls.some((x) => x.purpose === 'checkpoint' && x.changefeedId === changefeedId);
+      if (!writing && checkpointWritable(c, changefeedId, envOf(config, world))) out.push({ kind: 'checkpoint', changefeedId, step: 'write' });
     }
   }
   if ((world.pdOutages ?? 0) > 0 && world.pdAvailable !== false) out.push({ kind: 'pd', available: false });
@@ -301,6 +335,9 @@ export function enabledActions(world: World, config: ClusterConfig, stepper: Ste
 }
 
 const TICKS = ['HEARTBEAT', 'RESEND', 'CLEANUP'] as const;
+
+/** A bump's attempts in the model unless configured (TiCDC's 10, §2.9, would only lengthen traces). */
+export const DEFAULT_BUMP_ATTEMPTS = 2;
 
 /**
  * Puts a node's sends in flight. Without a coordinator composed in and without an inbox, what is
@@ -381,11 +418,25 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       let store = world.store;
       let outcome: StoreOutcome = action.outcome;
       let epoch: bigint | undefined;
-      if (action.outcome !== 'failed') {
-        const r = applyStoreOp(store[call.changefeedId], call.op);
+      let revisions = world.revisions;
+      const rev = revisionsOf(world, call.changefeedId);
+      const compared = world.revisions && call.seen ? (stepper.storeGlue?.keysCompared ?? keysCompared)(call.op) : undefined;
+      const conflict = compared !== undefined && call.seen !== undefined && ((compared.info && rev.info !== call.seen.info) || (compared.status && rev.status !== call.seen.status));
+      if (conflict && action.outcome !== 'failed') {
+        // §3.2 step 6: the compare failed, nothing is written; re-read and retry, and after the
+        // last attempt the caller hears ErrMetaOpFailed. A lost answer is an error at once.
+        const attempt = (call.attempt ?? 0) + 1;
+        if (action.outcome === 'ok' && attempt < (config.checkpoints?.bumpAttempts ?? DEFAULT_BUMP_ATTEMPTS)) {
+          return { ...world, storeCalls: sortCalls([...calls.slice(0, i), ...calls.slice(i + 1), { ...call, seen: rev, attempt }]) };
+        }
+        outcome = 'failed';
+      } else if (action.outcome !== 'failed') {
+        const before = store[call.changefeedId];
+        const r = applyStoreOp(before, call.op);
         if (r.ok) {
           store = { ...store, [call.changefeedId]: r.record };
           epoch = r.record?.epoch;
+          if (revisions) revisions = { ...revisions, [call.changefeedId]: revisionsAfter(rev, keysWritten(call.op, before, r.record)) };
         } else outcome = 'failed'; // refused by the store (not found, overflow): nothing written
       }
       const deleted = world.store[call.changefeedId] !== undefined && store[call.changefeedId] === undefined ? world.store[call.changefeedId]! : undefined;
@@ -393,6 +444,7 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
         ...world,
         ...(deleted ? { retiredEpochs: { ...world.retiredEpochs, [call.changefeedId]: deleted.epoch } } : {}),
         store,
+        ...(revisions ? { revisions } : {}),
         storeCalls: [...calls.slice(0, i), ...calls.slice(i + 1)],
         storeFaults: action.outcome === 'ok' ? faults : faults - 1,
       };
@@ -409,6 +461,18 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
     case 'state-change': {
       const left = apiBudget(world, config);
       return { ...withCoordinator(world, coordinatorStateChange(stepper, liveCoordinator(world), action.changefeedId, action.state, envOf(config, world)), config), apiCalls: left };
+    }
+    case 'checkpoint': {
+      if (!config.checkpoints) throw new WorldError('the configuration has no checkpoint writer');
+      const c = liveCoordinator(world);
+      if (action.step === 'advance') {
+        const left = world.checkpointAdvances ?? 0;
+        if (left <= 0) throw new WorldError('no checkpoint advance left');
+        return { ...world, coordinator: coordinatorCheckpointAdvance(c, action.changefeedId), checkpointAdvances: left - 1 };
+      }
+      if ((world.storeCalls ?? []).some((x) => x.purpose === 'checkpoint' && x.changefeedId === action.changefeedId)) throw new WorldError(`a checkpoint write of ${action.changefeedId} is in flight`);
+      if (!checkpointWritable(c, action.changefeedId, envOf(config, world))) throw new WorldError(`the checkpoint of ${action.changefeedId} is not ahead of the persisted one`);
+      return withCoordinator(world, coordinatorCheckpointWrite(stepper, c, action.changefeedId, envOf(config, world)), config);
     }
     case 'pd':
       if (action.available) {
@@ -488,6 +552,8 @@ export function actionLabel(a: Action): string {
       return a.choice === undefined ? 'balance tick' : `balance tick (outcome ${a.choice})`;
     case 'coordinator-membership':
       return `coordinator sees ${a.change === 'NODE_ADDED' ? 'join' : 'leave'} of ${a.subject}`;
+    case 'checkpoint':
+      return a.step === 'advance' ? `coordinator's checkpoint of ${a.changefeedId} advances` : `checkpoint writer persists ${a.changefeedId}`;
     case 'coordinator-crash':
       return 'coordinator crashes';
     case 'coordinator-takeover':

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MemoryEpochStore } from '../../adapters/memory.js';
 import { MAX_UINT64 } from '../../machines/epoch.js';
-import { applyStoreOp, type StoreOp, type StoredChangefeed } from '../../cluster/store.js';
+import { applyStoreOp, keysCompared, keysWritten, type StoreOp, type StoredChangefeed } from '../../cluster/store.js';
 import type { EpochStore } from '../../adapters/types.js';
 
 const epochArb = fc.oneof(fc.constantFrom(0n, 1n, 2n, 5n, MAX_UINT64 - 1n, MAX_UINT64), fc.bigInt({ min: 0n, max: 20n }));
@@ -119,5 +119,72 @@ describe('cluster store model: §3 rules', () => {
   it('resume sets normal, clears the error, sets the checkpoint and resets the progress in one write (§3.3)', () => {
     const r = applyStoreOp({ ...base, state: 'failed', error: true, progress: 'Stopping' }, { op: 'resume', candidate: 0n, checkpointTs: 42n });
     expect(r.record).toEqual({ epoch: 6n, state: 'normal', error: false, checkpointTs: 42n, progress: 'None' });
+  });
+});
+
+/** The revisions of the two keys on the adapter (undefined where a key is absent). */
+async function revisions(store: MemoryEpochStore): Promise<{ info?: bigint; status?: bigint }> {
+  try {
+    const r = await store.get('cf');
+    return { info: r.info.revision, ...(r.status ? { status: r.status.revision } : {}) };
+  } catch (e) {
+    if ((e as { code?: string }).code === 'NOT_FOUND') return {};
+    throw e;
+  }
+}
+
+describe('cluster store model: per-key revisions (§3.2 ModRevision) = the real adapter', () => {
+  it('a successful writer changes the revisions of exactly the keys keysWritten names; a failed one of none', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 12 }), async (ops) => {
+        const store = new MemoryEpochStore();
+        let model: StoredChangefeed | undefined;
+        for (const op of ops) {
+          const before = await revisions(store);
+          await onAdapter(store, op);
+          const after = await revisions(store);
+          const r = applyStoreOp(model, op);
+          const expected = r.ok ? keysWritten(op, model, r.record) : { info: false, status: false };
+          expect({ info: before.info !== after.info, status: before.status !== after.status }).toEqual(expected);
+          model = r.record;
+        }
+      }),
+      { seed: 20261123, numRuns: 300 },
+    );
+  });
+
+  const seeded = async () => {
+    const store = new MemoryEpochStore(undefined, { policy: { casAttempts: 1, casDelayMs: 0 } });
+    await store.create('cf', { epoch: 5n, state: 'normal', error: null, config: {} }, { checkpointTs: 10n, progress: 'None' });
+    return store;
+  };
+  const writers: Array<{ name: string; op: StoreOp }> = [
+    { name: 'an epoch-only bump', op: { op: 'bump', candidate: 0n } },
+    { name: 'a bump with a status update', op: { op: 'bump', candidate: 0n, status: { checkpointTs: 11n, progress: 'None' } } },
+    { name: 'a resume', op: { op: 'resume', candidate: 0n, checkpointTs: 11n } },
+  ];
+  for (const { name, op } of writers) {
+    for (const key of ['info', 'status'] as const) {
+      it(`${name} conflicts with a write of the ${key} key between its read and its txn exactly when keysCompared names it (§3.2 step 5)`, async () => {
+        const store = await seeded();
+        const k = store.keys('cf')[key];
+        let interleaved = 0;
+        // A concurrent writer puts the key again (same value, new revision) just before each of the
+        // bump's txns (the adapter's first txn may start from its cache; a lost compare there is free).
+        store.memory.beforeCommit = () => {
+          interleaved++;
+          store.memory.setRaw(k, store.memory.raw(k)!);
+        };
+        const code = await onAdapter(store, op);
+        expect(interleaved).toBeGreaterThan(0);
+        expect(code === 'CAS_EXHAUSTED').toBe(keysCompared(op)![key]);
+      });
+    }
+  }
+
+  it('only bumps and resumes compare revisions; the unconditional writers and the checkpoint writer do not (§3.4)', () => {
+    expect(keysCompared({ op: 'updateCheckpoint', checkpointTs: 3n })).toBeUndefined();
+    expect(keysCompared({ op: 'pause' })).toBeUndefined();
+    expect(keysWritten({ op: 'updateCheckpoint', checkpointTs: 3n }, undefined, undefined)).toEqual({ info: false, status: true });
   });
 });
