@@ -161,7 +161,7 @@ async function runCheckCommand(opts: Parameters<typeof checkCommand>[0]): Promis
   try {
     return await checkCommand(opts);
   } catch (e) {
-    if (CHECK_INPUT_ERRORS.some((E) => e instanceof E) || (e instanceof OpchartsError && e.code === 'EXACT_NEEDS_ONE_WORKER')) {
+    if (CHECK_INPUT_ERRORS.some((E) => e instanceof E) || (e instanceof OpchartsError && ['EXACT_NEEDS_ONE_WORKER', 'EVENTUALLY_NEEDS_ONE_WORKER', 'LIVENESS_GOAL'].includes(e.code))) {
       fail((e as OpchartsError).code, (e as Error).message, EXIT_USAGE);
       return undefined;
     }
