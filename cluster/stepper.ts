@@ -4,7 +4,8 @@
  * generated tests and a host run, no second interpreter. The explorer will substitute a
  * hash-consing, caching stepper with the same contract.
  */
-import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import { pureInitialTransition, pureTransition } from '../machines/pureStep.js';
 import { MachineTable } from '../explorer/machineTable.js';
 import { stableStringify } from '../graph/serialize.js';
 import type { StoreGlue } from './store.js';
@@ -29,11 +30,11 @@ const emitted = (actions: readonly ActionLike[]) =>
 
 export const pureStepper: Stepper = {
   start(machine, input) {
-    const [snapshot, actions] = initialTransition(machine, input as never);
+    const [snapshot, actions] = pureInitialTransition(machine, input);
     return { snapshot, effects: emitted(actions as unknown as ActionLike[]) };
   },
   step(machine, snapshot, event) {
-    const [next, actions] = transition(machine, snapshot as never, event as never);
+    const [next, actions] = pureTransition(machine, snapshot, event);
     return { snapshot: next, effects: emitted(actions as unknown as ActionLike[]) };
   },
 };

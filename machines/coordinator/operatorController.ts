@@ -7,7 +7,7 @@
  * {@link OperatorControllerState} and returns `{ state, effects }`, never mutating its argument.
  * Each slot holds an operator machine's snapshot as `{ kind, value, context }` (the machines of
  * addMaintainer.ts, moveMaintainer.ts, stopChangefeed.ts); it is stepped with XState's pure
- * `transition` / `initialTransition`, no actors. The operators' `db.*` intents are applied to the
+ * `transition` / `initialTransition` (with a reused scope, machines/pureStep.ts), no actors. The operators' `db.*` intents are applied to the
  * controller's own ChangefeedDB at once (in TiCDC the operators call the DB directly) and are also
  * returned for observation; messages and `store.*` intents are returned for the host to carry out
  * (services/coordinatorHost.ts does it). Bad input (an unknown changefeed or node, an occupied slot)
@@ -54,7 +54,8 @@
  * canonicalController. machines/coordinator/index.ts exports them as the `operatorController`
  * namespace.
  */
-import { initialTransition, transition, type AnyStateMachine, type AnyMachineSnapshot } from 'xstate';
+import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
+import { pureInitialTransition, pureTransition } from '../pureStep.js';
 import { OpchartsError } from '../errors.js';
 import { assertUint64, type Uint64 } from '../epoch.js';
 import type { ChangefeedId, Effect, Intent, MaintainerState, NodeId, OperatorEvent } from '../protocol.js';
@@ -320,7 +321,7 @@ function stepSlot(state: OperatorControllerState, slot: OperatorSlot, event: Ope
     const r = stepper.step(faithful, snapshot, event);
     return { slot: slotFrom(slot.kind, r.snapshot, slot.notifyAtMs), effects: [...r.effects] as Effect[] };
   }
-  const [next, actions] = transition(machine, snapshot, event);
+  const [next, actions] = pureTransition(machine, snapshot, event);
   return { slot: slotFrom(slot.kind, next, slot.notifyAtMs), effects: emittedOf(actions) };
 }
 
@@ -331,7 +332,7 @@ function startSlot(state: OperatorControllerState, kind: OperatorKind, input: un
     const r = state.stepper.start(faithful, input);
     return { snapshot: r.snapshot, effects: [...r.effects] as Effect[] };
   }
-  const [snapshot, actions] = initialTransition(faithful, input);
+  const [snapshot, actions] = pureInitialTransition(faithful, input);
   return { snapshot, effects: emittedOf(actions) };
 }
 
