@@ -102,9 +102,12 @@ export class VariantStepper extends TableStepper {
       if (faithful) this.replacements.set(faithful, machine);
     }
     this.glue = variant?.glue?.operatorController;
+    this.admissionGlue = variant?.glue?.admission;
   }
   /** The variant's replacements of the operator controller's glue (the controller reads them from its stepper). */
   readonly glue: VariantGlue['operatorController'];
+  /** The variant's replacements of the coordinator's admission glue (cluster/coordinator.ts reads them from its stepper). */
+  readonly admissionGlue: VariantGlue['admission'];
   override table(machine: AnyStateMachine) {
     return super.table(this.replacements.get(machine) ?? machine);
   }
