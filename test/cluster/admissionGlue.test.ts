@@ -13,13 +13,17 @@ import { parseCheckConfig } from '../../cluster/configs.js';
 import { oneAdmissionPerChangefeed } from '../../cluster/coordinator.js';
 import { I7 } from '../../cluster/operatorInvariants.js';
 import { twoAdmissionsPerChangefeed } from '../../cluster/variants.js';
-import { apply, enabledActions, initialWorld, type Action, type World } from '../../cluster/world.js';
+import { apply, enabledActions, initialWorld, type Action, type ClusterConfig, type World } from '../../cluster/world.js';
+import { addOnlyForUnplacedChangefeed } from '../../cluster/catalogueInvariants.js';
+import { explore } from '../../explorer/explore.js';
+import { clusterModel } from '../../cluster/model.js';
 
 const config = parseCheckConfig(operatorCatalogue.find((c) => c.variant === 'B2')!.config).cluster;
 const tick: Action = { kind: 'coordinator-tick' };
 
 /** Bootstrap (every delivery in order until the controller runs), then `ticks` coordinator ticks. */
-function bootedThenTicks(stepper: VariantStepper, ticks: number): World {
+function bootedThenTicks(stepper: VariantStepper, ticks: number, cluster: ClusterConfig = config): World {
+  const config = cluster;
   let w = initialWorld(stepper, config);
   while (!w.coordinator?.controller) {
     const deliver = enabledActions(w, config, stepper).find((a) => a.kind === 'deliver');
@@ -75,5 +79,33 @@ describe('§2.4 admission glue: which AddOperator calls run', () => {
     expect(last.store.cf!.epoch).toBe(3n);
     expect(last.coordinator!.admissions).toEqual({});
     expect(last.coordinator!.controller!.infos.get('cf')!.epoch).toBe(2n);
+  });
+});
+
+describe('§5.1 B2 what went wrong: a second owner with another epoch', () => {
+  // Two nodes: the basic scheduler's add of cf has been admitted once and its bump is in flight.
+  const twoNodes: ClusterConfig = { ...config, nodes: ['n1', 'n2'], capacity: 4 };
+  const search = (stepper: VariantStepper) =>
+    explore(clusterModel(stepper, twoNodes, bootedThenTicks(stepper, 1, twoNodes)), { invariants: [addOnlyForUnplacedChangefeed], checkDeadlocks: false, maxDepth: 12 });
+
+  it('with the variant, the second bump answers after the first add finished: its recheck passes and a new add is pushed over the placed changefeed', () => {
+    const r = search(new VariantStepper(findVariant('B2')));
+    expect(r.violations.map((v) => v.name)).toEqual(['I5 an add is pushed only for an unplaced changefeed']);
+    const v = r.violations[0]!;
+    expect(v.message).toMatch(/^an add of cf to n[12] at epoch 3 was pushed while cf is placed on n[12]$/);
+    const last = v.trace.steps.at(-1)!;
+    // The step is the answer to the later of the two bumps; the add of the earlier one (epoch 2)
+    // has finished meanwhile: cf is Replicating, and only the later call is still kept.
+    expect(last.action).toMatchObject({ kind: 'store', call: { purpose: 'admission' }, outcome: 'ok' });
+    const before = v.trace.steps.at(-2)!.state as World;
+    expect(Object.keys(before.coordinator!.admissions)).toHaveLength(1);
+    expect(before.coordinator!.controller!.db.get('cf')).toMatchObject({ bucket: 'Replicating' });
+    expect(before.coordinator!.controller!.infos.get('cf')!.epoch).toBe(2n);
+  });
+
+  it('the faithful model from the same world keeps it at every step within the same bound', () => {
+    const r = search(new VariantStepper());
+    expect(r.violations).toEqual([]);
+    expect(r.depth).toBe(12);
   });
 });
