@@ -373,7 +373,16 @@ function b22Session(): AnyStateMachine {
  * the recheck after it (`0cd639081`), but no `epochBumping` set existed: the precheck never finds
  * a bump in flight, and nothing is reserved or released. The recheck is unchanged (it was the same
  * code), so whichever call relocks first pushes its operator and a later one fails on the slot —
- * unless the first one's operator has already finished.
+ * unless the first one's operator has already finished. With nothing reserved the schedulers'
+ * `predictedAdmission` sees no bump in flight either, so they propose the changefeed again as the
+ * old code did; no scheduler hook is needed.
+ *
+ * What the composed cluster shows: I7 (an add pushed while the other bump still runs), and the
+ * "two owners at distinct epochs" harm ("I5 an add is pushed only for an unplaced changefeed",
+ * cluster/catalogueInvariants.ts). Model limit: a bump's commit and its caller's relock are one
+ * world step (cluster/world.ts `store`), so bumps are answered in commit order; the spec's other
+ * harm, a loser that relocks after a newer epoch was set and regresses the in-memory info, needs
+ * them apart and is not reached.
  */
 function admissionB2(): AnyStateMachine {
   return admissionMachine.provide({
