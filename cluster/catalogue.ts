@@ -118,6 +118,12 @@ export const operatorCatalogue: CatalogueCase[] = [
       bounds: { maxDepth: 7 },
     },
   },
+  {
+    variant: 'B2',
+    invariant: 'I7 one operator per changefeed',
+    why: 'two AddOperator calls for one changefeed need two proposals while the first bump is in flight: the basic scheduler proposes the Absent cf again at its next tick (the Go test\'s two adds); one node, no faults: bootstrap, two ticks, and the first bump landing pushes its add while the second bump still runs',
+    config: { name: 'catalogue-B2', description: 'one node, cf Absent: two basic-scheduler ticks admit the add twice', ...oneNode, budgets: { loss: 0, duplication: 0, crashes: 0 }, bounds: { maxDepth: 5 } },
+  },
 ];
 
 /**
@@ -125,11 +131,6 @@ export const operatorCatalogue: CatalogueCase[] = [
  * they need glue the model does not have.
  */
 export const notExpressible: Array<{ variant: string; reason: string }> = [
-  {
-    variant: 'B2',
-    reason:
-      'two concurrent bumps for one changefeed never arise in the composed coordinator: besides the admission machine, the coordinator glue keeps one admission per changefeed (cluster/coordinator.ts admit) and the schedulers drop proposals for a reserved changefeed (schedulers.ts predictedAdmission), and a bump\'s answer and its recheck are one step; removing the reservation from the machine alone changes nothing',
-  },
   {
     variant: 'B10',
     reason:

@@ -23,6 +23,12 @@
  *   status update whose info key is unchanged since it read it commits, unless the store refuses it
  *   for another reason (the changefeed is gone, the epoch overflows). Checkpoint writes to the
  *   status key then never fail an admission's bump.
+ * - `I5 an add is pushed only for an unplaced changefeed` (what went wrong in B2: "two owners
+ *   would get distinct epochs"): an add operator is pushed only for a changefeed the coordinator
+ *   holds bound to no node. The basic scheduler proposes adds for Absent changefeeds only (§2.4.1)
+ *   and the reservation keeps every other add or move out until the push (§2.4, I7); a stop that
+ *   wins meanwhile unbinds it. I5 counts owners per epoch, so it does not see a second owner at a
+ *   newer epoch beside a maintainer the coordinator still holds Replicating.
  */
 import type { Invariant } from '../explorer/types.js';
 import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
@@ -123,4 +129,20 @@ export const epochOnlyBumpConflictsOnInfo: CatalogueInvariant = {
   },
 };
 
-export const catalogueInvariants: readonly CatalogueInvariant[] = [replicatingOnlyOnMembers, addsOnlyToMembers, oneNodePerAddEpoch, persistedCheckpointMonotonic, epochOnlyBumpConflictsOnInfo];
+export const addOnlyForUnplacedChangefeed: CatalogueInvariant = {
+  name: 'I5 an add is pushed only for an unplaced changefeed',
+  doc: 'a step that pushes an add operator for a changefeed found it bound to no node (an add over a placed changefeed gives it a second owner with another epoch, §5.1 B2)',
+  check(w, step) {
+    const before = step?.prev.coordinator;
+    const after = w.coordinator;
+    if (!step || !before?.controller || !after?.controller || before.version !== after.version) return true;
+    for (const [cf, slot] of after.controller.operators) {
+      if (slot.kind !== 'add' || before.controller.operators.get(cf)?.kind === 'add') continue;
+      const placed = before.controller.db.get(cf)?.nodeId;
+      if (placed) return `an add of ${cf} to ${slot.context.dest} at epoch ${slot.context.maintainerEpoch} was pushed while ${cf} is placed on ${placed}`;
+    }
+    return true;
+  },
+};
+
+export const catalogueInvariants: readonly CatalogueInvariant[] = [replicatingOnlyOnMembers, addsOnlyToMembers, oneNodePerAddEpoch, persistedCheckpointMonotonic, epochOnlyBumpConflictsOnInfo, addOnlyForUnplacedChangefeed];

@@ -103,11 +103,14 @@ export class VariantStepper extends TableStepper {
     }
     this.glue = variant?.glue?.operatorController;
     this.storeGlue = variant?.glue?.store;
+    this.admissionGlue = variant?.glue?.admission;
   }
   /** The variant's replacements of the store's rules (cluster/store.ts `StoreGlue`), which the world and the coordinator read. */
   readonly storeGlue: VariantGlue['store'];
   /** The variant's replacements of the operator controller's glue (the controller reads them from its stepper). */
   readonly glue: VariantGlue['operatorController'];
+  /** The variant's replacements of the coordinator's admission glue (cluster/coordinator.ts reads them from its stepper). */
+  readonly admissionGlue: VariantGlue['admission'];
   override table(machine: AnyStateMachine) {
     return super.table(this.replacements.get(machine) ?? machine);
   }

@@ -67,6 +67,28 @@ import {
 import type { CoordinatorChangefeeds } from '../machines/coordinator/changefeeds.js';
 import { balanceSchedulerOutcomes } from '../machines/coordinator/schedulers.js';
 
+/**
+ * The coordinator glue around admission that a host may replace by name, as the operator
+ * controller's glue (machines/coordinator/operatorController.ts `OperatorControllerGlue`): a
+ * checker's historical-bug variant puts an old rule back here (cluster/variants.ts
+ * `glue.admission`), which the glue reads from its stepper (cluster/check.ts VariantStepper).
+ */
+export interface AdmissionGlue {
+  /**
+   * §2.4: the key under which a new `AddOperator(op)` call of `changefeedId` is kept while its bump
+   * runs, or null when the call is not started. Faithful ({@link oneAdmissionPerChangefeed}): the
+   * changefeed's ID, and null while one runs — its reservation (`epochBumping`) would fail the
+   * second call's precheck, which changes nothing.
+   */
+  admissionSlot(admissions: CoordinatorState['admissions'], changefeedId: ChangefeedId): string | null;
+}
+
+/** The faithful {@link AdmissionGlue.admissionSlot}: one admission per changefeed (§2.4 `epochBumping`). */
+export const oneAdmissionPerChangefeed: AdmissionGlue['admissionSlot'] = (admissions, cf) => (admissions[cf] ? null : cf);
+
+/** A stepper that may carry replaced admission glue (cluster/check.ts VariantStepper). */
+type GlueStepper = Stepper & { readonly admissionGlue?: Partial<AdmissionGlue> };
+
 /** The representative ages: every resend due (past 1 s and 5 s), and past the 30 s liveness TTL. */
 export const RESEND_DUE_AGE_MS = 5_001;
 export const EXPIRED_AGE_MS = 30_001;
@@ -104,7 +126,10 @@ export interface CoordinatorState {
   bootstrapStatuses: Readonly<Record<NodeId, readonly BootstrapStatus[]>>;
   /** The operator controller with the changefeed DB and in-memory infos; null until bootstrapped. */
   controller: oc.OperatorControllerState | null;
-  /** Admissions waiting for their epoch bump (§2.4), by changefeed, with the operator they push. */
+  /**
+   * Admissions waiting for their epoch bump (§2.4), by changefeed (by {@link AdmissionGlue}'s key
+   * when a variant runs several per changefeed), with the operator they push.
+   */
   admissions: Readonly<Record<ChangefeedId, { snapshot: AnyMachineSnapshot; spec: oc.OperatorSpec; incarnation: number }>>;
   /** The drain scheduler's round-robin cursor (§2.5.3). */
   drainScheduler: DrainSchedulerState;
@@ -162,6 +187,11 @@ export interface StoreCall {
   seen?: KeyRevisions;
   /** Compare failures so far (§3.2 step 6: a failure re-reads and retries). */
   attempt?: number;
+  /**
+   * The admission a bump answers, when its record is not kept under the changefeed's own ID (only
+   * a variant without the reservation runs two admissions of one changefeed, {@link AdmissionGlue}).
+   */
+  admission?: string;
 }
 
 /** How a store call ends: applied and acknowledged, failed unapplied, or applied but reported failed. */
@@ -387,8 +417,8 @@ class Glue {
     }
   }
 
-  storeCall(changefeedId: ChangefeedId, purpose: StoreCall['purpose'], op: StoreOp, pending?: PendingApiCall) {
-    this.storeCalls.push({ coordinatorVersion: this.c.version, changefeedId, purpose, op, ...(pending ? { pending } : {}) });
+  storeCall(changefeedId: ChangefeedId, purpose: StoreCall['purpose'], op: StoreOp, pending?: PendingApiCall, admission?: string) {
+    this.storeCalls.push({ coordinatorVersion: this.c.version, changefeedId, purpose, op, ...(pending ? { pending } : {}), ...(admission !== undefined && admission !== changefeedId ? { admission } : {}) });
   }
 
   // ----- the changefeed API (§2.4.3) -----
@@ -475,7 +505,8 @@ class Glue {
     const ctl = this.c.controller;
     if (!ctl) return;
     const cf = spec.changefeedId;
-    if (this.c.admissions[cf]) return; // the reservation already holds it (its precheck would fail)
+    const key = ((this.stepper as GlueStepper).admissionGlue?.admissionSlot ?? oneAdmissionPerChangefeed)(this.c.admissions, cf);
+    if (key === null) return; // the reservation already holds it (its precheck would fail)
     let snap = this.stepper.start(admissionMachine, { changefeedId: cf, kind: spec.kind, needsBump: spec.kind !== 'stop' }).snapshot;
     const r = this.stepper.step(admissionMachine, snap, {
       type: 'PRECHECK',
@@ -484,11 +515,11 @@ class Glue {
       changefeedExists: ctl.db.has(cf),
     } as EventObject);
     snap = r.snapshot;
-    this.admissionEffects(spec, r.effects as AdmissionEffect[]);
-    this.keepAdmission(spec, snap);
+    this.admissionEffects(spec, r.effects as AdmissionEffect[], key);
+    this.keepAdmission(key, spec, snap);
   }
 
-  admissionEffects(spec: oc.OperatorSpec, effects: readonly AdmissionEffect[]) {
+  admissionEffects(spec: oc.OperatorSpec, effects: readonly AdmissionEffect[], key: string) {
     const cf = spec.changefeedId;
     for (const e of effects) {
       switch (e.type) {
@@ -500,7 +531,7 @@ class Glue {
           break;
         case 'store.bumpEpoch':
           // §3.5: the TSO (stored + 1 after §3.2's advance) or, with PD down, the UnixNano fallback.
-          this.storeCall(cf, 'admission', this.withBumpStatus(cf, { op: 'bump', candidate: bumpCandidate(this.env) }));
+          this.storeCall(cf, 'admission', this.withBumpStatus(cf, { op: 'bump', candidate: bumpCandidate(this.env) }), undefined, key);
           break;
         case 'controller.setInfo':
           this.controller((s) => oc.setInfo(s, cf, e.epoch));
@@ -512,22 +543,22 @@ class Glue {
     }
   }
 
-  keepAdmission(spec: oc.OperatorSpec, snap: AnyMachineSnapshot) {
-    const { [spec.changefeedId]: _done, ...rest } = this.c.admissions;
-    const incarnation = this.c.admissions[spec.changefeedId]?.incarnation ?? this.c.feeds[spec.changefeedId]?.incarnation ?? 0;
-    this.c = { ...this.c, admissions: snap.status === 'done' ? rest : { ...rest, [spec.changefeedId]: { snapshot: snap, spec, incarnation } } };
+  keepAdmission(key: string, spec: oc.OperatorSpec, snap: AnyMachineSnapshot) {
+    const { [key]: _done, ...rest } = this.c.admissions;
+    const incarnation = this.c.admissions[key]?.incarnation ?? this.c.feeds[spec.changefeedId]?.incarnation ?? 0;
+    this.c = { ...this.c, admissions: snap.status === 'done' ? rest : { ...rest, [key]: { snapshot: snap, spec, incarnation } } };
   }
 
-  /** The answer to an admission's bump (§2.4): BUMPED then RECHECK, or BUMP_FAILED. */
-  bumpAnswered(cf: ChangefeedId, outcome: StoreOutcome, epoch: Uint64 | undefined) {
-    const a = this.c.admissions[cf];
+  /** The answer to an admission's bump (§2.4): BUMPED then RECHECK, or BUMP_FAILED. `key`: the admission's record. */
+  bumpAnswered(cf: ChangefeedId, outcome: StoreOutcome, epoch: Uint64 | undefined, key: string = cf) {
+    const a = this.c.admissions[key];
     const ctl = this.c.controller;
     if (!a || !ctl) return;
     let snap = a.snapshot;
     const step = (event: { type: string } & Record<string, unknown>) => {
       const r = this.stepper.step(admissionMachine, snap, event);
       snap = r.snapshot;
-      this.admissionEffects(a.spec, r.effects as AdmissionEffect[]);
+      this.admissionEffects(a.spec, r.effects as AdmissionEffect[], key);
     };
     if (outcome === 'ok' && epoch !== undefined) {
       step({ type: 'BUMPED', epoch });
@@ -538,7 +569,7 @@ class Glue {
     } else {
       step({ type: 'BUMP_FAILED', code: 'STORE_UNAVAILABLE', maybeApplied: outcome === 'appliedButFailed' });
     }
-    this.keepAdmission(a.spec, snap);
+    this.keepAdmission(key, a.spec, snap);
   }
 
   /** The schedulers' view of the coordinator (§2.4.1, §2.5.3). */
@@ -803,7 +834,7 @@ export function coordinatorBalanceTick(stepper: Stepper, c: CoordinatorState, en
 export function coordinatorStoreAnswer(stepper: Stepper, c: CoordinatorState, call: StoreCall, outcome: StoreOutcome, epoch: Uint64 | undefined, env: CoordinatorEnv): CoordinatorResult {
   const g = new Glue(stepper, c, env);
   if (call.coordinatorVersion !== c.version) return g.result();
-  if (call.purpose === 'admission') g.bumpAnswered(call.changefeedId, outcome, epoch);
+  if (call.purpose === 'admission') g.bumpAnswered(call.changefeedId, outcome, epoch, call.admission);
   else if (call.purpose === 'api' && call.pending) g.apiAnswered(call.pending, outcome, env.store?.[call.changefeedId]);
   return g.result();
 }

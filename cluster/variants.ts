@@ -17,7 +17,9 @@ import { drainNodeMachine } from '../machines/drainNode.js';
 import { maxEpoch } from '../machines/epoch.js';
 import type { OperatorControllerGlue } from '../machines/coordinator/operatorController.js';
 import type { StoreGlue } from './store.js';
+import type { AdmissionGlue } from './coordinator.js';
 import { quiesceMachine } from '../machines/quiesce.js';
+import { admissionMachine } from '../machines/admission.js';
 import { drainSessionMachine, drainNodeRow, isDrainComplete, type DrainSessionContext, type DrainSessionEvent } from '../machines/coordinator/drainSession.js';
 
 export interface Variant {
@@ -39,7 +41,9 @@ export interface Variant {
    * Glue the variant replaces, by name, where the bug lived between machines rather than in one:
    * `operatorController` entries replace the operator controller's named functions
    * (machines/coordinator/operatorController.ts `OperatorControllerGlue`), which the composed
-   * coordinator's controller takes from the world's stepper (cluster/check.ts VariantStepper).
+   * coordinator's controller takes from the world's stepper (cluster/check.ts VariantStepper);
+   * `admission` entries replace the coordinator's admission glue (cluster/coordinator.ts
+   * `AdmissionGlue`), read from the same stepper.
    */
   glue?: VariantGlue;
 }
@@ -49,6 +53,8 @@ export interface VariantGlue {
   operatorController?: Partial<OperatorControllerGlue>;
   /** The store's rules and the bump options the coordinator passes (cluster/store.ts `StoreGlue`). */
   store?: Partial<StoreGlue>;
+  /** The coordinator's admission glue (cluster/coordinator.ts `AdmissionGlue`). */
+  admission?: Partial<AdmissionGlue>;
 }
 
 type Ctx = Record<string, any>;
@@ -297,6 +303,15 @@ export const operatorVariants: Variant[] = [
       },
     },
   },
+  {
+    id: 'B2',
+    reintroduces: 'two Add/Move calls for one changefeed run their epoch bumps concurrently (no epochBumping reservation)',
+    invariant: 'I7',
+    machines: { admission: admissionB2() },
+    // The glue kept one admission per changefeed because the reservation failed every second
+    // precheck; before b46288d8b nothing did, so a second call runs beside the first.
+    glue: { admission: { admissionSlot: twoAdmissionsPerChangefeed } },
+  },
 ];
 
 /** Every variant of the catalogue: the machine-level ones, then the coordinator-side ones. */
@@ -376,4 +391,39 @@ function b22Session(): AnyStateMachine {
       }),
     } as never,
   });
+}
+
+/**
+ * B2: admission (§2.4) before `b46288d8b`. The bump already ran outside the controller lock with
+ * the recheck after it (`0cd639081`), but no `epochBumping` set existed: the precheck never finds
+ * a bump in flight, and nothing is reserved or released. The recheck is unchanged (it was the same
+ * code), so whichever call relocks first pushes its operator and a later one fails on the slot —
+ * unless the first one's operator has already finished. With nothing reserved the schedulers'
+ * `predictedAdmission` sees no bump in flight either, so they propose the changefeed again as the
+ * old code did; no scheduler hook is needed.
+ *
+ * What the composed cluster shows: I7 (an add pushed while the other bump still runs), and the
+ * "two owners at distinct epochs" harm ("I5 an add is pushed only for an unplaced changefeed",
+ * cluster/catalogueInvariants.ts). Model limit: a bump's commit and its caller's relock are one
+ * world step (cluster/world.ts `store`), so bumps are answered in commit order; the spec's other
+ * harm, a loser that relocks after a newer epoch was set and regresses the in-memory info, needs
+ * them apart and is not reached.
+ */
+function admissionB2(): AnyStateMachine {
+  return admissionMachine.provide({
+    guards: { isBumping: () => false },
+    actions: { reserve: () => undefined, release: () => undefined },
+  } as never);
+}
+
+/**
+ * B2's admission glue: a second concurrent `AddOperator` call of a changefeed is kept beside the
+ * first, under `<cf>#2`. Two calls are all the bug needs; a third would only widen the state
+ * space, so further calls are not started while two run (the model bounds the goroutines, not
+ * the code).
+ */
+export function twoAdmissionsPerChangefeed(...[admissions, cf]: Parameters<AdmissionGlue['admissionSlot']>): string | null {
+  if (!admissions[cf]) return cf;
+  const second = `${cf}#2`;
+  return admissions[second] ? null : second;
 }

@@ -47,11 +47,12 @@ describe('scenarios under test/scenarios/', () => {
     expect(b).toEqual(a);
   });
 
-  // The world runs the variants of the node-side and drain machines (not yet the operators'): a bug
-  // scenario replayed with its bug reintroduced must not hold.
+  // The world runs the variants of the node-side and drain machines, and admission's with its glue
+  // (B2): a bug scenario replayed with its bug reintroduced must not hold.
   it.each([
     ['B20', 'B20-restart-during-drain.json'],
     ['B19', 'B20-restart-during-drain.json'],
+    ['B2', 'B2-second-admission-refused-while-bumping.json'],
   ])('with §5.1 %s reintroduced, %s fails', (variant, f) => {
     const s = load(f);
     let broken: string[];

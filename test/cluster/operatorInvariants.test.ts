@@ -112,6 +112,15 @@ describe('§4 I7 one operator per changefeed', () => {
     const stop = withController(booted, { operators: new Map([['cf', { kind: 'stop', value: 'Sending', notifyAtMs: 0, context: {} } as never]]), epochBumping: new Set(['cf']) });
     expect(I7.check(stop, { prev, action: tick })).toBe(true);
   });
+
+  it('§5.1 B2: names an add that exists while an admission of the changefeed still bumps, reserved or not', () => {
+    // The faithful coordinator in the middle of an admission: its call kept, its reservation held.
+    const bumping = reach((w) => Object.keys(w.coordinator?.admissions ?? {}).length > 0);
+    expect(bumping.coordinator!.controller!.epochBumping).toEqual(new Set(['cf']));
+    expect(I7.check(bumping)).toBe(true);
+    const unreserved = withController(bumping, { operators: new Map([['cf', addSlot]]), epochBumping: new Set() });
+    expect(I7.check(unreserved)).toMatch(/cf has an add operator while its epoch bump is in flight \(unreserved\)/);
+  });
 });
 
 describe('§4 I8 stale status never mutates the coordinator', () => {
