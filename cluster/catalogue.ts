@@ -12,7 +12,7 @@
  */
 import { catalogueInvariants } from './catalogueInvariants.js';
 import type { ClusterInvariant } from './invariants.js';
-import { drainReady, moveAdmitted, originStopped } from './cataloguePrefixes.js';
+import { drainReady, moveAdmitted, originStopped, targetAdded } from './cataloguePrefixes.js';
 
 export interface CatalogueCase {
   /** The variant's ID (cluster/variants.ts). */
@@ -94,6 +94,34 @@ export const operatorCatalogue: CatalogueCase[] = [
     },
     prefix: originStopped,
   },
+  {
+    variant: 'B10',
+    invariant: 'coordinator bootstrap never panics',
+    why: 'a new coordinator must bootstrap while two nodes hold cf: from the handover n1 (epoch 2, stopped, not cleaned up) → n2 (epoch 3), one coordinator crash, the takeover and the four bootstrap deliveries',
+    config: {
+      name: 'catalogue-B10',
+      description: 'two nodes, the drain move n1 → n2 with the add delivered to n2; one coordinator failover',
+      ...drainMove(0),
+      capacity: 8,
+      coordinator: { ...drainMove(0).coordinator, failovers: 1, nodeHeartbeats: false },
+      bounds: { maxDepth: 6 },
+    },
+    prefix: targetAdded,
+  },
+  {
+    variant: 'B11',
+    invariant: 'I9 every bootstrap stop carries the epoch its owner reported',
+    why: 'a new coordinator must bootstrap while the old owner still runs at an epoch below the persisted one: from the move admitted (epoch 3 persisted, n1 still at 2), one coordinator crash, the takeover and the four bootstrap deliveries',
+    config: {
+      name: 'catalogue-B11',
+      description: 'two nodes, the drain move n1 → n2 admitted (its bump persisted); one coordinator failover',
+      ...drainMove(0),
+      capacity: 6,
+      coordinator: { ...drainMove(0).coordinator, failovers: 1, nodeHeartbeats: false },
+      bounds: { maxDepth: 6 },
+    },
+    prefix: moveAdmitted,
+  },
 ];
 
 /**
@@ -105,16 +133,6 @@ export const notExpressible: Array<{ variant: string; reason: string }> = [
     variant: 'B2',
     reason:
       'two concurrent bumps for one changefeed never arise in the composed coordinator: besides the admission machine, the coordinator glue keeps one admission per changefeed (cluster/coordinator.ts admit) and the schedulers drop proposals for a reserved changefeed (schedulers.ts predictedAdmission), and a bump\'s answer and its recheck are one step; removing the reservation from the machine alone changes nothing',
-  },
-  {
-    variant: 'B10',
-    reason:
-      'the panic is a bootstrap glue function (machines/coordinator/bootstrap.ts selectBootstrapMaintainer) that cluster/coordinator.ts calls directly, and a panic has no world state yet (the step would throw): it needs a bootstrap hook in the coordinator glue and a coordinator-panicked state that an availability invariant reads',
-  },
-  {
-    variant: 'B11',
-    reason:
-      'the stale owners\' stop epoch is chosen in bootstrapCoordinator, called directly by cluster/coordinator.ts (no hook yet); its effect is liveness (the strict maintainer drops the stop, which never completes), so it also needs a sharper invariant ("every bootstrap stop carries the epoch its owner reported")',
   },
   {
     variant: 'B27',

@@ -102,7 +102,10 @@ export class VariantStepper extends TableStepper {
       if (faithful) this.replacements.set(faithful, machine);
     }
     this.glue = variant?.glue?.operatorController;
+    this.bootstrapGlue = variant?.glue?.bootstrap;
   }
+  /** The variant's replacements of the coordinator bootstrap's rules (cluster/coordinator.ts reads them from its stepper). */
+  readonly bootstrapGlue: VariantGlue['bootstrap'];
   /** The variant's replacements of the operator controller's glue (the controller reads them from its stepper). */
   readonly glue: VariantGlue['operatorController'];
   override table(machine: AnyStateMachine) {

@@ -7,6 +7,7 @@
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import { MachineTable } from '../explorer/machineTable.js';
 import { stableStringify } from '../graph/serialize.js';
+import type { BootstrapGlue } from '../machines/coordinator/bootstrap.js';
 
 export interface Stepped {
   snapshot: AnyMachineSnapshot;
@@ -17,6 +18,8 @@ export interface Stepped {
 export interface Stepper {
   start(machine: AnyStateMachine, input: unknown): Stepped;
   step(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): Stepped;
+  /** A historical-bug variant's coordinator bootstrap rules (cluster/variants.ts `glue.bootstrap`); absent: faithful. */
+  readonly bootstrapGlue?: Partial<BootstrapGlue>;
 }
 
 type ActionLike = { type: string; params?: { event?: { type: string } & Record<string, unknown> } };

@@ -23,6 +23,8 @@ export interface NodeView {
 export interface CoordinatorStepView {
   /** false between a crash and the takeover. */
   up: boolean;
+  /** Why the coordinator went down, when it panicked (§2.4.2 step 3). */
+  panic?: string;
   version: string;
   /** Bootstrap finished: the operator controller runs. */
   initialized: boolean;
@@ -93,7 +95,10 @@ function coordinatorStepView(w: World, config: ClusterConfig): CoordinatorStepVi
   if (w.coordinator === undefined) return undefined;
   const pdAvailable = w.pdAvailable ?? config.pdAvailable ?? true;
   const c = w.coordinator;
-  if (c === null) return { up: false, version: String(w.lastCoordinatorVersion ?? 0n), initialized: false, pdAvailable, changefeeds: {}, drainSession: null };
+  if (c === null) {
+    const panic = w.coordinatorPanic !== undefined ? { panic: w.coordinatorPanic } : {};
+    return { up: false, ...panic, version: String(w.lastCoordinatorVersion ?? 0n), initialized: false, pdAvailable, changefeeds: {}, drainSession: null };
+  }
   const ctl = c.controller;
   const session = (c.session.context as DrainSessionContext).session;
   return {

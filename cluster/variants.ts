@@ -14,8 +14,9 @@ import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
 import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
 import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
-import { maxEpoch } from '../machines/epoch.js';
+import { match, maxEpoch } from '../machines/epoch.js';
 import type { OperatorControllerGlue } from '../machines/coordinator/operatorController.js';
+import { MultipleOwnersError, type BootstrapGlue, type BootstrapReport } from '../machines/coordinator/bootstrap.js';
 import { quiesceMachine } from '../machines/quiesce.js';
 import { drainSessionMachine, drainNodeRow, isDrainComplete, type DrainSessionContext, type DrainSessionEvent } from '../machines/coordinator/drainSession.js';
 
@@ -46,6 +47,11 @@ export interface Variant {
 /** The glue a variant may replace (see {@link Variant.glue}). */
 export interface VariantGlue {
   operatorController?: Partial<OperatorControllerGlue>;
+  /**
+   * The coordinator bootstrap's rules (machines/coordinator/bootstrap.ts `BootstrapGlue`): which
+   * reported statuses take part, the owner selection, the stale owners' stop epoch (§2.4.2).
+   */
+  bootstrap?: Partial<BootstrapGlue>;
 }
 
 type Ctx = Record<string, any>;
@@ -272,7 +278,40 @@ export const operatorVariants: Variant[] = [
     // Before bb1e1b1dc the stop path did not ask the move for its origin (§2.3.2 steps 2 and 4).
     glue: { operatorController: { originStopTarget: () => undefined } },
   },
+  {
+    id: 'B10',
+    reintroduces: 'coordinator bootstrap panics ("maintainer runs on multiple node") when two nodes report the same changefeed, as during a handover',
+    invariant: 'availability',
+    machines: {},
+    glue: { bootstrap: preFixBootstrapSelection() },
+  },
+  {
+    id: 'B11',
+    reintroduces: "a stale bootstrap owner is stopped with the persisted (current) epoch instead of the epoch it reported",
+    invariant: 'I9/liveness',
+    machines: {},
+    glue: { bootstrap: { staleStopEpoch: (_stale, persistedEpoch) => persistedEpoch } },
+  },
 ];
+
+/**
+ * B10: the bootstrap before `29be5d5e5`. Every reported status took part (TiCDC reports Stopped
+ * maintainers that are not yet cleaned up as well; the model's faithful glue leaves them out) and a
+ * changefeed reported by a second node panicked at once, whatever the epochs. One report was the
+ * owner when its epoch matched the persisted one (`match`), else a stale owner stopped with its own
+ * epoch.
+ */
+function preFixBootstrapSelection(): Partial<BootstrapGlue> {
+  return {
+    takesPart: () => true,
+    select(changefeedId, persistedEpoch, reports) {
+      if (reports.length > 1) throw new MultipleOwnersError(changefeedId, reports.map((r) => r.node));
+      const only: BootstrapReport | undefined = reports[0];
+      if (!only) return { owner: undefined, stale: [] };
+      return match(only.maintainerEpoch, persistedEpoch) ? { owner: only, stale: [] } : { owner: undefined, stale: [only] };
+    },
+  };
+}
 
 /** Every variant of the catalogue: the machine-level ones, then the coordinator-side ones. */
 export const catalogueVariants: Variant[] = [...machineVariants, ...operatorVariants];

@@ -99,6 +99,8 @@ export interface World {
   failovers?: number;
   /** The version of the coordinator that crashed, while none runs. */
   lastCoordinatorVersion?: bigint;
+  /** Why the coordinator that crashed panicked (§5.1 B10), while none runs; absent after a plain crash. */
+  coordinatorPanic?: string;
   /** Calls to the epoch store in flight (a bag, kept in a canonical order). */
   storeCalls?: readonly StoreCall[];
   /** Store faults left. */
@@ -228,7 +230,9 @@ const callKey = (c: StoreCall) => stableStringify(c);
 function withCoordinator(world: World, r: CoordinatorResult, config: ClusterConfig): World {
   const calls = r.storeCalls.length === 0 ? world.storeCalls : [...(world.storeCalls ?? []), ...r.storeCalls].sort((a, b) => (callKey(a) < callKey(b) ? -1 : 1));
   const next = withSends({ ...world, coordinator: r.coordinator, storeCalls: calls }, r.out, config);
-  // A fatal error ends the coordinator's run loop: it is down until a failover (§2.4.3).
+  // A fatal error ends the coordinator's run loop: it is down until a failover (§2.4.3); a panic
+  // (§2.4.2 step 3) kills it the same way, and the world keeps why.
+  if (r.panic !== undefined) return { ...next, coordinator: null, lastCoordinatorVersion: r.coordinator.version, coordinatorPanic: r.panic };
   return r.fatal ? { ...next, coordinator: null, lastCoordinatorVersion: r.coordinator.version } : next;
 }
 
@@ -436,7 +440,7 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       // Version + 1; membership from the processes that are up (their etcd sessions).
       const members = config.nodes.filter((n) => world.nodes[n] !== null);
       const c = startCoordinator(stepper, config.coordinator, (world.lastCoordinatorVersion ?? 0n) + 1n, members, world.epochs);
-      const { lastCoordinatorVersion: _v, ...rest } = world;
+      const { lastCoordinatorVersion: _v, coordinatorPanic: _p, ...rest } = world;
       return withSends({ ...rest, coordinator: c }, bootstrapMessages(c), config);
     }
     case 'restart': {
