@@ -12,6 +12,8 @@
  */
 import { catalogueInvariants } from './catalogueInvariants.js';
 import type { ClusterInvariant } from './invariants.js';
+import type { World } from './world.js';
+import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
 import { drainReady, moveAdmitted, originStopped, targetAdded } from './cataloguePrefixes.js';
 
 export interface CatalogueCase {
@@ -123,6 +125,25 @@ export const operatorCatalogue: CatalogueCase[] = [
     prefix: moveAdmitted,
   },
 ];
+
+/**
+ * B11's liveness half as an AG EF goal (runCheck's `eventually`): the stale owner the B11 case's
+ * bootstrap finds — n1's maintainer of cf at epoch 2, below the persisted 3 — stops (its slot
+ * empty, Stopped, or holding another epoch). Under B11 the strict maintainer drops every stop sent
+ * with epoch 3 (§2.7.2 `strictAllow`) and no world reaches the goal; the faithful stop reaches it.
+ * The exhaustive AG EF search completes on the variant (its space ends with the stop stuck) but
+ * not on the faithful model in a test's bounds (the changefeed is re-added and moved on), so the
+ * test checks that the faithful model reaches the goal from the same world (EF).
+ */
+export const b11StaleOwnerStops = {
+  name: 'the stale bootstrap owner (cf on n1, epoch 2) stops',
+  goal(w: World): boolean {
+    const slot = w.nodes.n1?.registries.cf;
+    if (!slot) return true;
+    const maintainer = (slot.value as { Maintainer?: string }).Maintainer;
+    return maintainer === undefined || maintainer === 'Stopped' || (slot.context as MaintainerRegistryContext).epoch !== 2n;
+  },
+};
 
 /**
  * Variants of the coordinator and operator side that the composed cluster cannot show yet, and why:

@@ -7,14 +7,18 @@
  * Machines: the composed coordinator with the operator controller; the nodes only answer.
  */
 import { describe, expect, it } from 'vitest';
-import { findVariant, VariantStepper } from '../../cluster/check.js';
+import { findVariant, runCheck, startWorld, VariantStepper } from '../../cluster/check.js';
+import { b11StaleOwnerStops, catalogueUserInvariants, operatorCatalogue } from '../../cluster/catalogue.js';
+import { parseCheckConfig } from '../../cluster/configs.js';
 import { bootstrapNeverPanics, bootstrapStopsUseReportedEpoch } from '../../cluster/catalogueInvariants.js';
 import { tableEncoder, worldKey } from '../../cluster/model.js';
 import type { Message } from '../../cluster/node.js';
 import type { StoredChangefeed } from '../../cluster/store.js';
 import { stepView } from '../../cluster/trace.js';
-import { apply, initialWorld, type Action, type ClusterConfig, type World } from '../../cluster/world.js';
+import { actionLabel, apply, enabledActions, initialWorld, type Action, type ClusterConfig, type World } from '../../cluster/world.js';
 import { bootstrapCoordinator, faithfulBootstrapGlue, MultipleOwnersError } from '../../machines/coordinator/bootstrap.js';
+
+const user = { module: 'cluster/catalogueInvariants.ts', invariants: [...catalogueUserInvariants] };
 
 const config: ClusterConfig = {
   coordinator: 'coord',
@@ -172,4 +176,38 @@ describe('§2.4.2 step 6: "I9 every bootstrap stop carries the epoch its owner r
     expect(w.coordinator?.controller).toBeNull();
     expect(bootstrapStopsUseReportedEpoch.check(w, { prev: sent, action: { kind: 'deliver', message: m } })).toBe(true);
   });
+});
+
+describe('§5.1 B11 as liveness (AG EF): the stale owner\'s stop never completes', () => {
+  it('from the end of B11\'s counterexample no world reaches "the stale owner stops"; the faithful model reaches it from the same steps', async () => {
+    const c = operatorCatalogue.find((x) => x.variant === 'B11')!;
+    const config = parseCheckConfig(c.config);
+    const found = await runCheck({ config, variant: 'B11', user, mode: 'exact', prefix: c.prefix });
+    const v = found.violations.find((x) => x.invariant === c.invariant)!;
+    const steps = JSON.parse(JSON.stringify(v.scenario)).steps as unknown[];
+    // No depth bound: the variant's whole space from there fits a test.
+    const small = parseCheckConfig({ ...c.config, bounds: {} });
+    const stuck = await runCheck({ config: small, variant: 'B11', user, mode: 'exact', prefix: steps, eventually: b11StaleOwnerStops });
+    expect(stuck.stopReason).toBe('violation');
+    const liveness = stuck.violations.find((x) => x.kind === 'eventually');
+    expect(liveness?.invariant).toBe(b11StaleOwnerStops.name);
+    // The faithful model from the same steps (its bootstrap stops n1 with epoch 2) reaches the goal:
+    // a witness path, taking at each step the first enabled action of the stop's round trip.
+    const stepper = faithful();
+    let w = startWorld(stepper, small, steps);
+    expect(b11StaleOwnerStops.goal(w)).toBe(false);
+    const cluster = { ...small.cluster, keepCoordinatorInbox: false };
+    const path: string[] = [];
+    // Messages first, then the runtime, then the node's and the coordinator's ticks by turns.
+    const rank = (a: Action) =>
+      a.kind === 'deliver' ? 0 : a.kind === 'runtime' ? 1 : a.kind === 'tick' && a.node === 'n1' ? 2 + (path.length % 2) : a.kind === 'coordinator-tick' ? 3 - (path.length % 2) : 9;
+    while (!b11StaleOwnerStops.goal(w) && path.length < 60) {
+      const next = enabledActions(w, cluster, stepper).filter((a) => rank(a) < 9).sort((a, b) => rank(a) - rank(b))[0];
+      expect(next, `an action after ${path.join(' / ')}`).toBeDefined();
+      path.push(actionLabel(next!));
+      w = apply(stepper, w, next!, cluster);
+    }
+    expect(b11StaleOwnerStops.goal(w), path.join(' / ')).toBe(true);
+    console.log(`B11 AG EF: ${stuck.states} states, ${Math.round(stuck.millis)} ms; the faithful stop completes in ${path.length} steps`);
+  }, 240_000);
 });
