@@ -99,7 +99,7 @@ export const operatorCatalogue: CatalogueCase[] = [
   {
     variant: 'B10',
     invariant: 'coordinator bootstrap never panics',
-    why: 'a new coordinator must bootstrap while two nodes hold cf: from the handover n1 (epoch 2, stopped, not cleaned up) → n2 (epoch 3), one coordinator crash, the takeover and the four bootstrap deliveries',
+    why: 'a new coordinator must bootstrap while two nodes hold cf: from the handover n1 (epoch 2, stopped, not cleaned up: no CLEANUP tick) → n2 (epoch 3), one coordinator crash, the takeover and the four bootstrap deliveries; the bag holds the five handover messages in flight, the two bootstrap requests and an answer (capacity 8); node heartbeats are left out (the bootstrap answers carry liveness)',
     config: {
       name: 'catalogue-B10',
       description: 'two nodes, the drain move n1 → n2 with the add delivered to n2; one coordinator failover',
@@ -113,7 +113,7 @@ export const operatorCatalogue: CatalogueCase[] = [
   {
     variant: 'B11',
     invariant: 'I9 every bootstrap stop carries the epoch its owner reported',
-    why: 'a new coordinator must bootstrap while the old owner still runs at an epoch below the persisted one: from the move admitted (epoch 3 persisted, n1 still at 2), one coordinator crash, the takeover and the four bootstrap deliveries',
+    why: 'a new coordinator must bootstrap while the old owner still runs at an epoch below the persisted one: from the move admitted (epoch 3 persisted, n1 still at 2), one coordinator crash, the takeover and the four bootstrap deliveries (capacity 6: three messages in flight, two requests, an answer); its liveness half, the stop never completing, is the AG EF goal b11StaleOwnerStops',
     config: {
       name: 'catalogue-B11',
       description: 'two nodes, the drain move n1 → n2 admitted (its bump persisted); one coordinator failover',
