@@ -147,7 +147,7 @@ export function traceText(views: readonly StepView[]): string {
       lines.push(`   ${id} (epoch ${n.nodeEpoch}, ${n.liveness}): ${cfs}`);
     }
     const c = v.coordinator;
-    if (c && !c.up) lines.push(`   coordinator: down (last version ${c.version})`);
+    if (c && !c.up) lines.push(`   coordinator: down (last version ${c.version})${c.panic !== undefined ? `, panicked: ${c.panic}` : ''}`);
     else if (c) {
       const cfs = Object.entries(c.changefeeds)
         .map(([cf, x]) => `${cf}: ${x.epoch === null ? 'not in memory' : `@${x.epoch} ${x.state ?? ''} ${x.bucket ?? ''}${x.node ? ` on ${x.node}` : ''}`.replace(/\s+/g, ' ').trim()}${x.operator ? `, ${x.operator}` : ''}${x.bumping ? ', bumping' : ''}`)
@@ -174,6 +174,7 @@ export function traceItf(views: readonly StepView[], meta: Record<string, unknow
       coordinator: v.coordinator
         ? {
             up: v.coordinator.up,
+            panic: v.coordinator.panic ?? '',
             version: big(v.coordinator.version),
             initialized: v.coordinator.initialized,
             pdAvailable: v.coordinator.pdAvailable,

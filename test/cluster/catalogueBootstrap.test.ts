@@ -14,7 +14,7 @@ import { bootstrapNeverPanics, bootstrapStopsUseReportedEpoch } from '../../clus
 import { tableEncoder, worldKey } from '../../cluster/model.js';
 import type { Message } from '../../cluster/node.js';
 import type { StoredChangefeed } from '../../cluster/store.js';
-import { stepView } from '../../cluster/trace.js';
+import { stepView, traceItf, traceText } from '../../cluster/trace.js';
 import { actionLabel, apply, enabledActions, initialWorld, type Action, type ClusterConfig, type World } from '../../cluster/world.js';
 import { bootstrapCoordinator, faithfulBootstrapGlue, MultipleOwnersError } from '../../machines/coordinator/bootstrap.js';
 
@@ -114,7 +114,11 @@ describe('§2.4.2 step 3 on the composed coordinator: a panic is a recorded worl
   it('the panic shows in the trace and the encodings, and a takeover clears it', () => {
     const stepper = faithful();
     const { world } = bootstrap(stepper, stored(3n), [response('n1', 3n), response('n2', 3n)]);
-    expect(stepView(5, 'deliver', world, config).coordinator).toMatchObject({ up: false, panic: 'changefeed cf: maintainer runs on multiple nodes (n1, n2)' });
+    const view = stepView(5, 'deliver', world, config);
+    expect(view.coordinator).toMatchObject({ up: false, panic: 'changefeed cf: maintainer runs on multiple nodes (n1, n2)' });
+    expect(traceText([view])).toContain('coordinator: down (last version 1), panicked: changefeed cf: maintainer runs on multiple nodes (n1, n2)');
+    const itf = traceItf([view]) as unknown as { states: Array<{ coordinator: { panic: string } }> };
+    expect(itf.states[0]!.coordinator.panic).toBe('changefeed cf: maintainer runs on multiple nodes (n1, n2)');
     const plainCrash: World = { ...world, coordinatorPanic: undefined };
     delete (plainCrash as { coordinatorPanic?: string }).coordinatorPanic;
     expect(worldKey(world)).not.toBe(worldKey(plainCrash));
