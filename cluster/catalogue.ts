@@ -12,7 +12,9 @@
  */
 import { catalogueInvariants } from './catalogueInvariants.js';
 import type { ClusterInvariant } from './invariants.js';
-import { drainReady, moveAdmitted, originStopped } from './cataloguePrefixes.js';
+import type { World } from './world.js';
+import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
+import { drainReady, moveAdmitted, originStopped, targetAdded } from './cataloguePrefixes.js';
 
 export interface CatalogueCase {
   /** The variant's ID (cluster/variants.ts). */
@@ -124,21 +126,58 @@ export const operatorCatalogue: CatalogueCase[] = [
     why: 'two AddOperator calls for one changefeed need two proposals while the first bump is in flight: the basic scheduler proposes the Absent cf again at its next tick (the Go test\'s two adds); one node, no faults: bootstrap, two ticks, and the first bump landing pushes its add while the second bump still runs',
     config: { name: 'catalogue-B2', description: 'one node, cf Absent: two basic-scheduler ticks admit the add twice', ...oneNode, budgets: { loss: 0, duplication: 0, crashes: 0 }, bounds: { maxDepth: 5 } },
   },
-];
-
-/**
- * Variants of the coordinator and operator side that the composed cluster cannot show yet, and why:
- * they need glue the model does not have.
- */
-export const notExpressible: Array<{ variant: string; reason: string }> = [
   {
     variant: 'B10',
-    reason:
-      'the panic is a bootstrap glue function (machines/coordinator/bootstrap.ts selectBootstrapMaintainer) that cluster/coordinator.ts calls directly, and a panic has no world state yet (the step would throw): it needs a bootstrap hook in the coordinator glue and a coordinator-panicked state that an availability invariant reads',
+    invariant: 'coordinator bootstrap never panics',
+    why: 'a new coordinator must bootstrap while two nodes hold cf: from the handover n1 (epoch 2, stopped, not cleaned up: no CLEANUP tick) → n2 (epoch 3), one coordinator crash, the takeover and the four bootstrap deliveries; the bag holds the five handover messages in flight, the two bootstrap requests and an answer (capacity 8); node heartbeats are left out (the bootstrap answers carry liveness)',
+    config: {
+      name: 'catalogue-B10',
+      description: 'two nodes, the drain move n1 → n2 with the add delivered to n2; one coordinator failover',
+      ...drainMove(0),
+      capacity: 8,
+      coordinator: { ...drainMove(0).coordinator, failovers: 1, nodeHeartbeats: false },
+      bounds: { maxDepth: 6 },
+    },
+    prefix: targetAdded,
   },
   {
     variant: 'B11',
-    reason:
-      'the stale owners\' stop epoch is chosen in bootstrapCoordinator, called directly by cluster/coordinator.ts (no hook yet); its effect is liveness (the strict maintainer drops the stop, which never completes), so it also needs a sharper invariant ("every bootstrap stop carries the epoch its owner reported")',
+    invariant: 'I9 every bootstrap stop carries the epoch its owner reported',
+    why: 'a new coordinator must bootstrap while the old owner still runs at an epoch below the persisted one: from the move admitted (epoch 3 persisted, n1 still at 2), one coordinator crash, the takeover and the four bootstrap deliveries (capacity 6: three messages in flight, two requests, an answer); its liveness half, the stop never completing, is the AG EF goal b11StaleOwnerStops',
+    config: {
+      name: 'catalogue-B11',
+      description: 'two nodes, the drain move n1 → n2 admitted (its bump persisted); one coordinator failover',
+      ...drainMove(0),
+      capacity: 6,
+      coordinator: { ...drainMove(0).coordinator, failovers: 1, nodeHeartbeats: false },
+      bounds: { maxDepth: 6 },
+    },
+    prefix: moveAdmitted,
   },
 ];
+
+/**
+ * B11's liveness half as an AG EF goal (runCheck's `eventually`): the stale owner the B11 case's
+ * bootstrap finds — n1's maintainer of cf at epoch 2, below the persisted 3 — stops (its slot
+ * empty, Stopped, or holding another epoch). Under B11 the strict maintainer drops every stop sent
+ * with epoch 3 (§2.7.2 `strictAllow`) and no world reaches the goal; the faithful stop reaches it.
+ * The exhaustive AG EF search completes on the variant (its space ends with the stop stuck) but
+ * not on the faithful model in a test's bounds (the changefeed is re-added and moved on), so the
+ * test checks that the faithful model reaches the goal from the same world (EF).
+ */
+export const b11StaleOwnerStops = {
+  name: 'the stale bootstrap owner (cf on n1, epoch 2) stops',
+  goal(w: World): boolean {
+    const slot = w.nodes.n1?.registries.cf;
+    if (!slot) return true;
+    const maintainer = (slot.value as { Maintainer?: string }).Maintainer;
+    return maintainer === undefined || maintainer === 'Stopped' || (slot.context as MaintainerRegistryContext).epoch !== 2n;
+  },
+};
+
+/**
+ * Variants of the coordinator and operator side that the composed cluster cannot show, and why.
+ * Empty since B2, B10, B11, B27 and B29 gained their glue hooks; kept so that a variant added
+ * without a catalogue row must say why here (test/cluster/catalogueOperator.test.ts).
+ */
+export const notExpressible: Array<{ variant: string; reason: string }> = [];

@@ -29,10 +29,20 @@
  *   and the reservation keeps every other add or move out until the push (§2.4, I7); a stop that
  *   wins meanwhile unbinds it. I5 counts owners per epoch, so it does not see a second owner at a
  *   newer epoch beside a maintainer the coordinator still holds Replicating.
+ * - `coordinator bootstrap never panics` (availability, B10): no coordinator goes down with a
+ *   panic (§2.4.2 step 3, "maintainer runs on multiple node"); the world records one in
+ *   `coordinatorPanic`. The faithful selection panics only on two exact (or two compatibility)
+ *   matches, which I5 excludes.
+ * - `I9 every bootstrap stop carries the epoch its owner reported` (the safety half of B11's
+ *   liveness bug, §2.4.2 step 6): in the step that finishes a bootstrap, every stop operator the
+ *   bootstrap pushed and every RemoveMaintainer it sent to a node that reported the changefeed,
+ *   other than the owner it bound, carries the epoch that node reported — a strict maintainer drops
+ *   any other (§2.7.2 `strictAllow`), and the stop never completes.
  */
 import type { Invariant } from '../explorer/types.js';
 import type { MaintainerRegistryContext } from '../machines/maintainerRegistry.js';
-import { sentBy } from './drainInvariants.js';
+import { sentBy, sentIn } from './drainInvariants.js';
+import type { CoordinatorState } from './coordinator.js';
 import type { Action, World } from './world.js';
 import { applyStoreOp } from './store.js';
 
@@ -145,4 +155,62 @@ export const addOnlyForUnplacedChangefeed: CatalogueInvariant = {
   },
 };
 
-export const catalogueInvariants: readonly CatalogueInvariant[] = [replicatingOnlyOnMembers, addsOnlyToMembers, oneNodePerAddEpoch, persistedCheckpointMonotonic, epochOnlyBumpConflictsOnInfo, addOnlyForUnplacedChangefeed];
+export const bootstrapNeverPanics: CatalogueInvariant = {
+  name: 'coordinator bootstrap never panics',
+  doc: 'no coordinator goes down with a panic ("maintainer runs on multiple node", §2.4.2 step 3)',
+  check(w) {
+    return w.coordinatorPanic === undefined ? true : `the coordinator panicked: ${w.coordinatorPanic}`;
+  },
+};
+
+/** The epoch each node reported each changefeed at, by the bootstrap that finished in this step (every status, whatever its state). */
+function bootstrapReports(prev: CoordinatorState, action: Action): Map<string, bigint> {
+  const reported = new Map<string, bigint>();
+  const add = (node: string, statuses: ReadonlyArray<{ changefeedId: string; maintainerEpoch: bigint }>) => {
+    for (const st of statuses) reported.set(`${st.changefeedId}@${node}`, st.maintainerEpoch);
+  };
+  for (const [node, statuses] of Object.entries(prev.bootstrapStatuses)) add(node, statuses);
+  if (action.kind === 'deliver' && action.message.type === 'CoordinatorBootstrapResponse' && action.message.to === prev.node) {
+    add(action.message.from, (action.message.statuses ?? []) as Array<{ changefeedId: string; maintainerEpoch: bigint }>);
+  }
+  return reported;
+}
+
+export const bootstrapStopsUseReportedEpoch: CatalogueInvariant = {
+  name: 'I9 every bootstrap stop carries the epoch its owner reported',
+  doc: 'the stop operators and RemoveMaintainer commands a finishing bootstrap issues to a reporting node other than the bound owner carry the epoch that node reported (§2.4.2 step 6)',
+  check(w, step) {
+    const before = step?.prev.coordinator;
+    const c = w.coordinator;
+    if (!step || !before || !c || before.controller !== null || c.controller === null || before.version !== c.version) return true;
+    const ctl = c.controller;
+    const reported = bootstrapReports(before, step.action);
+    const judge = (what: string, cf: string, node: string, epoch: bigint): string | undefined => {
+      const r = reported.get(`${cf}@${node}`);
+      if (r === undefined || ctl.db.get(cf)?.nodeId === node || r === epoch) return undefined;
+      return `the bootstrap's ${what} of ${cf} on ${node} carries epoch ${epoch}, but ${node} reported ${cf} at epoch ${r}`;
+    };
+    for (const [cf, slot] of ctl.operators) {
+      if (slot.kind !== 'stop') continue;
+      const bad = judge('stop operator', cf, slot.context.nodeId, slot.context.maintainerEpoch);
+      if (bad) return bad;
+    }
+    for (const m of sentIn(step, w)) {
+      if (m.type !== 'RemoveMaintainerRequest' || m.from !== c.node) continue;
+      const bad = judge('RemoveMaintainer', m.changefeedId as string, m.to, m.maintainerEpoch as bigint);
+      if (bad) return bad;
+    }
+    return true;
+  },
+};
+
+export const catalogueInvariants: readonly CatalogueInvariant[] = [
+  replicatingOnlyOnMembers,
+  addsOnlyToMembers,
+  oneNodePerAddEpoch,
+  persistedCheckpointMonotonic,
+  epochOnlyBumpConflictsOnInfo,
+  addOnlyForUnplacedChangefeed,
+  bootstrapNeverPanics,
+  bootstrapStopsUseReportedEpoch,
+];

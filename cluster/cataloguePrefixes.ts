@@ -80,3 +80,15 @@ export const gateAckedThenRestarted: readonly unknown[] = [
   {"crash": "n2"},
   {"restart": "n2"},
 ];
+
+/**
+ * {@link originStopped}, then the tick that binds n2 and sends AddMaintainer(cf, 3), and its
+ * delivery: n2 runs the new maintainer at epoch 3 while n1 still holds the old one at epoch 2,
+ * Stopped and not yet cleaned up (no CLEANUP tick) — a handover in progress, which a new
+ * coordinator's bootstrap sees as two reports of cf (§2.4.2, §5.1 B10).
+ */
+export const targetAdded: readonly unknown[] = [
+  ...originStopped,
+  {"coordinator-tick": {}},
+  {"deliver": {"type": "AddMaintainerRequest", "to": "n2", "changefeedId": "cf", "maintainerEpoch": "3", "checkpointTs": "1", "isNew": false, "from": "coord"}},
+];

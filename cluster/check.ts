@@ -104,9 +104,12 @@ export class VariantStepper extends TableStepper {
     this.glue = variant?.glue?.operatorController;
     this.storeGlue = variant?.glue?.store;
     this.admissionGlue = variant?.glue?.admission;
+    this.bootstrapGlue = variant?.glue?.bootstrap;
   }
   /** The variant's replacements of the store's rules (cluster/store.ts `StoreGlue`), which the world and the coordinator read. */
   readonly storeGlue: VariantGlue['store'];
+  /** The variant's replacements of the coordinator bootstrap's rules (cluster/coordinator.ts reads them from its stepper). */
+  readonly bootstrapGlue: VariantGlue['bootstrap'];
   /** The variant's replacements of the operator controller's glue (the controller reads them from its stepper). */
   readonly glue: VariantGlue['operatorController'];
   /** The variant's replacements of the coordinator's admission glue (cluster/coordinator.ts reads them from its stepper). */

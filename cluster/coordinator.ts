@@ -40,7 +40,7 @@ import type { Message } from './node.js';
 import type { Stepper } from './stepper.js';
 import * as oc from '../machines/coordinator/operatorController.js';
 import { admissionMachine, type AdmissionEffect } from '../machines/admission.js';
-import { bootstrapCoordinator, type BootstrapStatus, type PersistedChangefeed } from '../machines/coordinator/bootstrap.js';
+import { bootstrapCoordinator, faithfulBootstrapGlue, MultipleOwnersError, type BootstrapStatus, type PersistedChangefeed } from '../machines/coordinator/bootstrap.js';
 import { classifyMaintainerStatus, nextCheckpoint } from '../machines/coordinator/heartbeat.js';
 import {
   basicSchedulerOutcomes,
@@ -212,6 +212,12 @@ export interface CoordinatorResult {
   storeCalls: StoreCall[];
   /** A failed state-change write ends the coordinator's run loop (§2.4.3): the process must fail over. */
   fatal?: boolean;
+  /**
+   * The coordinator panicked (TiCDC `log.Panic`): the process dies and must fail over, like `fatal`,
+   * and the world records why. Today only the bootstrap's "maintainer runs on multiple node"
+   * (§2.4.2 step 3, §5.1 B10).
+   */
+  panic?: string;
 }
 
 /** What the coordinator reads of the cluster when it asks. */
@@ -392,9 +398,10 @@ class Glue {
   }
 
   fatal = false;
+  panic: string | undefined;
 
   result(): CoordinatorResult {
-    return { coordinator: this.c, out: this.out, storeCalls: this.storeCalls, ...(this.fatal ? { fatal: true } : {}) };
+    return { coordinator: this.c, out: this.out, storeCalls: this.storeCalls, ...(this.fatal ? { fatal: true } : {}), ...(this.panic !== undefined ? { panic: this.panic } : {}) };
   }
 
   // ----- the operator side -----
@@ -621,11 +628,20 @@ class Glue {
         checkpointTs: r.checkpointTs,
         progress: r.progress,
       }));
-    const result = bootstrapCoordinator({
-      selfNode: this.c.node,
-      persisted,
-      responses: this.c.members.map((node) => ({ node, statuses: this.c.bootstrapStatuses[node] ?? [] })),
-    });
+    let result: ReturnType<typeof bootstrapCoordinator>;
+    try {
+      result = bootstrapCoordinator({
+        selfNode: this.c.node,
+        persisted,
+        responses: this.c.members.map((node) => ({ node, statuses: this.c.bootstrapStatuses[node] ?? [] })),
+        ...(this.stepper.bootstrapGlue ? { glue: this.stepper.bootstrapGlue } : {}),
+      });
+    } catch (e) {
+      // Step 3's panic kills the process (no controller, nothing sent): a recorded world state, not an exception.
+      if (!(e instanceof MultipleOwnersError)) throw e;
+      this.panic = e.message;
+      return;
+    }
     let ctl = oc.createOperatorController({ selfNode: this.c.node, aliveNodes: this.c.members, batchSize: env.batchSize ?? 1, stepper: this.stepper });
     ctl = { ...ctl, db: result.changefeeds.db, infos: new Map([...result.changefeeds.meta].map(([id, m]) => [id, { epoch: m.epoch, checkpointTs: m.checkpointTs }])) };
     const feeds = Object.fromEntries([...result.changefeeds.meta].map(([id, m]) => [id, { state: m.state, error: m.error !== null, incarnation: 0 }]));
@@ -694,9 +710,10 @@ export function coordinatorReceive(stepper: Stepper, c: CoordinatorState, m: Mes
     }
     case 'CoordinatorBootstrapResponse': {
       if (!g.c.members.includes(from)) break;
-      // The statuses of the node's maintainers (§2.4.2); a Stopped one owns nothing.
+      // The statuses of the node's maintainers (§2.4.2); a Stopped one owns nothing (BootstrapGlue.takesPart).
+      const takesPart = stepper.bootstrapGlue?.takesPart ?? faithfulBootstrapGlue.takesPart;
       const statuses = ((m.statuses ?? []) as Array<{ changefeedId: string; state: string; maintainerEpoch: Uint64 }>)
-        .filter((x) => x.state === 'Working')
+        .filter((x) => takesPart(x.state))
         .map((x) => ({ changefeedId: x.changefeedId, maintainerEpoch: x.maintainerEpoch, checkpointTs: 0n }));
       g.c = {
         ...g.c,

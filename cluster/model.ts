@@ -44,6 +44,7 @@ export function worldKey(w: World): string {
     c: w.coordinator ? coordinatorView(w.coordinator) : (w.coordinator ?? 'none'),
     fo: w.failovers ?? 0,
     lv: w.lastCoordinatorVersion ?? 0n,
+    ...(w.coordinatorPanic !== undefined ? { cp: w.coordinatorPanic } : {}),
     sc: w.storeCalls ?? [],
     sf: w.storeFaults ?? 0,
     pd: [w.pdAvailable ?? true, w.pdOutages ?? 0],
@@ -98,7 +99,7 @@ export function tableEncoder(stepper: TableStepper, config: ClusterConfig): (w: 
     if (w.revisions) buf.push(values.id(w.revisions), w.checkpointAdvances ?? 0);
     const calls = w.storeCalls ?? [];
     buf.push(calls.length, ...calls.map((c) => values.id(c)));
-    if (!w.coordinator) buf.push(w.coordinator === null ? -2 : -3);
+    if (!w.coordinator) buf.push(w.coordinator === null ? -2 : -3, values.id(w.coordinatorPanic ?? null));
     else {
       const parts = coordinatorParts(w.coordinator, (m, s) => stepper.idOf(m, s), config.nodes);
       for (const part of parts.rest) buf.push(values.id(part));

@@ -9,6 +9,7 @@ import { pureInitialTransition, pureTransition } from '../machines/pureStep.js';
 import { MachineTable } from '../explorer/machineTable.js';
 import { stableStringify } from '../graph/serialize.js';
 import type { StoreGlue } from './store.js';
+import type { BootstrapGlue } from '../machines/coordinator/bootstrap.js';
 
 export interface Stepped {
   snapshot: AnyMachineSnapshot;
@@ -21,6 +22,8 @@ export interface Stepper {
   step(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): Stepped;
   /** A historical-bug variant's replacements of the store's rules (cluster/store.ts `StoreGlue`). */
   readonly storeGlue?: Partial<StoreGlue>;
+  /** A historical-bug variant's coordinator bootstrap rules (cluster/variants.ts `glue.bootstrap`); absent: faithful. */
+  readonly bootstrapGlue?: Partial<BootstrapGlue>;
 }
 
 type ActionLike = { type: string; params?: { event?: { type: string } & Record<string, unknown> } };

@@ -23,6 +23,8 @@ export interface NodeView {
 export interface CoordinatorStepView {
   /** false between a crash and the takeover. */
   up: boolean;
+  /** Why the coordinator went down, when it panicked (§2.4.2 step 3). */
+  panic?: string;
   version: string;
   /** Bootstrap finished: the operator controller runs. */
   initialized: boolean;
@@ -93,7 +95,10 @@ function coordinatorStepView(w: World, config: ClusterConfig): CoordinatorStepVi
   if (w.coordinator === undefined) return undefined;
   const pdAvailable = w.pdAvailable ?? config.pdAvailable ?? true;
   const c = w.coordinator;
-  if (c === null) return { up: false, version: String(w.lastCoordinatorVersion ?? 0n), initialized: false, pdAvailable, changefeeds: {}, drainSession: null };
+  if (c === null) {
+    const panic = w.coordinatorPanic !== undefined ? { panic: w.coordinatorPanic } : {};
+    return { up: false, ...panic, version: String(w.lastCoordinatorVersion ?? 0n), initialized: false, pdAvailable, changefeeds: {}, drainSession: null };
+  }
   const ctl = c.controller;
   const session = (c.session.context as DrainSessionContext).session;
   return {
@@ -142,7 +147,7 @@ export function traceText(views: readonly StepView[]): string {
       lines.push(`   ${id} (epoch ${n.nodeEpoch}, ${n.liveness}): ${cfs}`);
     }
     const c = v.coordinator;
-    if (c && !c.up) lines.push(`   coordinator: down (last version ${c.version})`);
+    if (c && !c.up) lines.push(`   coordinator: down (last version ${c.version})${c.panic !== undefined ? `, panicked: ${c.panic}` : ''}`);
     else if (c) {
       const cfs = Object.entries(c.changefeeds)
         .map(([cf, x]) => `${cf}: ${x.epoch === null ? 'not in memory' : `@${x.epoch} ${x.state ?? ''} ${x.bucket ?? ''}${x.node ? ` on ${x.node}` : ''}`.replace(/\s+/g, ' ').trim()}${x.operator ? `, ${x.operator}` : ''}${x.bumping ? ', bumping' : ''}`)
@@ -169,6 +174,7 @@ export function traceItf(views: readonly StepView[], meta: Record<string, unknow
       coordinator: v.coordinator
         ? {
             up: v.coordinator.up,
+            panic: v.coordinator.panic ?? '',
             version: big(v.coordinator.version),
             initialized: v.coordinator.initialized,
             pdAvailable: v.coordinator.pdAvailable,

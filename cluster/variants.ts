@@ -14,10 +14,11 @@ import { maintainerRegistryMachine } from '../machines/maintainerRegistry.js';
 import { dispatcherManagerMachine } from '../machines/dispatcherManager.js';
 import { livenessViewMachine } from '../machines/livenessView.js';
 import { drainNodeMachine } from '../machines/drainNode.js';
-import { maxEpoch } from '../machines/epoch.js';
+import { match, maxEpoch } from '../machines/epoch.js';
 import type { OperatorControllerGlue } from '../machines/coordinator/operatorController.js';
 import type { StoreGlue } from './store.js';
 import type { AdmissionGlue } from './coordinator.js';
+import { MultipleOwnersError, type BootstrapGlue, type BootstrapReport } from '../machines/coordinator/bootstrap.js';
 import { quiesceMachine } from '../machines/quiesce.js';
 import { admissionMachine } from '../machines/admission.js';
 import { drainSessionMachine, drainNodeRow, isDrainComplete, type DrainSessionContext, type DrainSessionEvent } from '../machines/coordinator/drainSession.js';
@@ -55,6 +56,11 @@ export interface VariantGlue {
   store?: Partial<StoreGlue>;
   /** The coordinator's admission glue (cluster/coordinator.ts `AdmissionGlue`). */
   admission?: Partial<AdmissionGlue>;
+  /**
+   * The coordinator bootstrap's rules (machines/coordinator/bootstrap.ts `BootstrapGlue`): which
+   * reported statuses take part, the owner selection, the stale owners' stop epoch (§2.4.2).
+   */
+  bootstrap?: Partial<BootstrapGlue>;
 }
 
 type Ctx = Record<string, any>;
@@ -312,7 +318,40 @@ export const operatorVariants: Variant[] = [
     // precheck; before b46288d8b nothing did, so a second call runs beside the first.
     glue: { admission: { admissionSlot: twoAdmissionsPerChangefeed } },
   },
+  {
+    id: 'B10',
+    reintroduces: 'coordinator bootstrap panics ("maintainer runs on multiple node") when two nodes report the same changefeed, as during a handover',
+    invariant: 'availability',
+    machines: {},
+    glue: { bootstrap: preFixBootstrapSelection() },
+  },
+  {
+    id: 'B11',
+    reintroduces: "a stale bootstrap owner is stopped with the persisted (current) epoch instead of the epoch it reported",
+    invariant: 'I9/liveness',
+    machines: {},
+    glue: { bootstrap: { staleStopEpoch: (_stale, persistedEpoch) => persistedEpoch } },
+  },
 ];
+
+/**
+ * B10: the bootstrap before `29be5d5e5`. Every reported status took part (TiCDC reports Stopped
+ * maintainers that are not yet cleaned up as well; the model's faithful glue leaves them out) and a
+ * changefeed reported by a second node panicked at once, whatever the epochs. One report was the
+ * owner when its epoch matched the persisted one (`match`), else a stale owner stopped with its own
+ * epoch.
+ */
+function preFixBootstrapSelection(): Partial<BootstrapGlue> {
+  return {
+    takesPart: () => true,
+    select(changefeedId, persistedEpoch, reports) {
+      if (reports.length > 1) throw new MultipleOwnersError(changefeedId, reports.map((r) => r.node));
+      const only: BootstrapReport | undefined = reports[0];
+      if (!only) return { owner: undefined, stale: [] };
+      return match(only.maintainerEpoch, persistedEpoch) ? { owner: only, stale: [] } : { owner: undefined, stale: [only] };
+    },
+  };
+}
 
 /** Every variant of the catalogue: the machine-level ones, then the coordinator-side ones. */
 export const catalogueVariants: Variant[] = [...machineVariants, ...operatorVariants];

@@ -112,6 +112,8 @@ export interface World {
   failovers?: number;
   /** The version of the coordinator that crashed, while none runs. */
   lastCoordinatorVersion?: bigint;
+  /** Why the coordinator that crashed panicked (§5.1 B10), while none runs; absent after a plain crash. */
+  coordinatorPanic?: string;
   /** Calls to the epoch store in flight (a bag, kept in a canonical order). */
   storeCalls?: readonly StoreCall[];
   /** Store faults left. */
@@ -254,7 +256,9 @@ function withCoordinator(world: World, r: CoordinatorResult, config: ClusterConf
   const issued = world.revisions ? r.storeCalls.map((c) => (keysCompared(c.op) ? { ...c, seen: revisionsOf(world, c.changefeedId) } : c)) : r.storeCalls;
   const calls = issued.length === 0 ? world.storeCalls : sortCalls([...(world.storeCalls ?? []), ...issued]);
   const next = withSends({ ...world, coordinator: r.coordinator, storeCalls: calls }, r.out, config);
-  // A fatal error ends the coordinator's run loop: it is down until a failover (§2.4.3).
+  // A fatal error ends the coordinator's run loop: it is down until a failover (§2.4.3); a panic
+  // (§2.4.2 step 3) kills it the same way, and the world keeps why.
+  if (r.panic !== undefined) return { ...next, coordinator: null, lastCoordinatorVersion: r.coordinator.version, coordinatorPanic: r.panic };
   return r.fatal ? { ...next, coordinator: null, lastCoordinatorVersion: r.coordinator.version } : next;
 }
 
@@ -500,7 +504,7 @@ export function apply(stepper: Stepper, world: World, action: Action, config: Cl
       // Version + 1; membership from the processes that are up (their etcd sessions).
       const members = config.nodes.filter((n) => world.nodes[n] !== null);
       const c = startCoordinator(stepper, config.coordinator, (world.lastCoordinatorVersion ?? 0n) + 1n, members, world.epochs);
-      const { lastCoordinatorVersion: _v, ...rest } = world;
+      const { lastCoordinatorVersion: _v, coordinatorPanic: _p, ...rest } = world;
       return withSends({ ...rest, coordinator: c }, bootstrapMessages(c), config);
     }
     case 'restart': {

@@ -54,6 +54,33 @@ export function selectBootstrapMaintainer(
   return { owner: matches[0], stale };
 }
 
+/**
+ * The bootstrap's rules that a host may replace by name: a checker's historical-bug variant puts an
+ * old rule back here (cluster/variants.ts `glue.bootstrap`), the way `OperatorControllerGlue`
+ * does for the operator controller. Absent entries keep the faithful function.
+ */
+export interface BootstrapGlue {
+  /**
+   * Whether a reported maintainer status takes part in the bootstrap (§2.4.2 input). Faithful for
+   * the model: a Working one (a Stopped maintainer owns nothing; see cluster/coordinator.ts). TiCDC
+   * passes every status, Stopped ones included (`buildBootstrapResponse`); the fixed selection
+   * treats a Stopped report at an older epoch as stale, which the model leaves out (README "Model
+   * limits"); the pre-fix code counted it as a second owner (§5.1 B10).
+   */
+  takesPart(state: string): boolean;
+  /** §2.4.2 steps 1–3; faithful: {@link selectBootstrapMaintainer} (§5.1 B10). */
+  select(changefeedId: string, persistedEpoch: Uint64, reports: readonly BootstrapReport[]): { owner: BootstrapReport | undefined; stale: BootstrapReport[] };
+  /** §2.4.2 step 6: the epoch a stale owner is stopped with; faithful: its own reported epoch (§5.1 B11). */
+  staleStopEpoch(stale: BootstrapReport, persistedEpoch: Uint64): Uint64;
+}
+
+/** The faithful bootstrap glue. */
+export const faithfulBootstrapGlue: BootstrapGlue = {
+  takesPart: (state) => state === 'Working',
+  select: selectBootstrapMaintainer,
+  staleStopEpoch: (stale) => stale.maintainerEpoch,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Steps 4–8: the whole bootstrap.
 // ---------------------------------------------------------------------------------------------
@@ -116,8 +143,12 @@ export function bootstrapCoordinator(input: {
   selfNode: NodeId;
   persisted: readonly PersistedChangefeed[];
   responses: readonly NodeBootstrapResponse[];
+  /** Rules to use in place of the faithful ones (a historical-bug variant); absent: faithful. */
+  glue?: Partial<BootstrapGlue>;
 }): BootstrapResult {
   const { selfNode, persisted, responses } = input;
+  const select = input.glue?.select ?? faithfulBootstrapGlue.select;
+  const staleStopEpoch = input.glue?.staleStopEpoch ?? faithfulBootstrapGlue.staleStopEpoch;
   const persistedIds = new Set<ChangefeedId>();
   persisted.forEach((p, i) => {
     if (persistedIds.has(p.id)) throw new InvalidBootstrapInputError(`persisted[${i}].id`, `changefeed ${p.id} appears twice`);
@@ -148,7 +179,7 @@ export function bootstrapCoordinator(input: {
   for (const p of [...persisted].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     // Steps 1–3.
     const reports = reportsByChangefeed.get(p.id) ?? [];
-    const { owner, stale } = selectBootstrapMaintainer(p.id, p.epoch, reports);
+    const { owner, stale } = select(p.id, p.epoch, reports);
     // Step 4: Absent or Stopped without an owner; Replicating on the owner, with its checkpoint.
     const ownerReport = owner ? reports.find((r) => r.node === owner.node && r.maintainerEpoch === owner.maintainerEpoch) : undefined;
     const entry: ChangefeedEntry = ownerReport
@@ -183,14 +214,15 @@ export function bootstrapCoordinator(input: {
     }
     // Step 6: each stale owner is stopped with its own epoch.
     for (const s of stale) {
+      const epoch = staleStopEpoch(s, p.epoch);
       if (slotTaken) {
-        messages.push(removeMaintainerCommand(s.node, p.id, staleRemoved, s.maintainerEpoch));
+        messages.push(removeMaintainerCommand(s.node, p.id, staleRemoved, epoch));
       } else {
         operatorsToPush.push({
           kind: 'stop',
           changefeed: p.id,
           node: s.node,
-          epoch: s.maintainerEpoch,
+          epoch,
           removed: staleRemoved,
           entry: 'StopRemoteMaintainerWithMaintainerEpoch',
         });
