@@ -83,6 +83,24 @@ export function portableEncoder(config: ClusterConfig): (w: World) => Int32Array
     tmp.length = 0;
     hashText(stableStringify(w.coordinator ?? null), tmp);
     buf.push(tmp[0]!, tmp[1]!);
+    // Every other field of the world, as the single-threaded encoding has them (cluster/model.ts).
+    tmp.length = 0;
+    hashText(
+      stableStringify({
+        fo: w.failovers ?? 0,
+        lv: w.lastCoordinatorVersion ?? 0n,
+        sc: w.storeCalls ?? [],
+        sf: w.storeFaults ?? 0,
+        pd: [w.pdAvailable ?? true, w.pdOutages ?? 0],
+        api: w.apiCalls ?? 0,
+        re: w.retiredEpochs ?? {},
+        rv: w.revisions ?? null,
+        ca: w.checkpointAdvances ?? null,
+        panic: w.coordinatorPanic ?? null,
+      }),
+      tmp,
+    );
+    buf.push(tmp[0]!, tmp[1]!);
     // The bag: message hashes as pairs, sorted, so that the order of a bag never matters.
     bag.length = 0;
     for (const m of w.inFlight) part(m, plainText, bag);
