@@ -14,7 +14,7 @@ import { checkMachine, type MachineCheckResult, type MachineViolation } from '..
 import { findModel } from '../models/index.js';
 import { catalogueUserInvariants, operatorCatalogue, type CatalogueCase } from './catalogue.js';
 import { catalogueConfig, nodeCatalogue, notExpressibleOnCluster, type CatalogueEntry } from './catalogueNode.js';
-import { findVariant, runCheck, type CheckResult, type CheckViolation } from './check.js';
+import { findVariant, runCheck, type CheckOptions, type CheckResult, type CheckViolation } from './check.js';
 import { parseCheckConfig } from './configs.js';
 import { machineVariants } from './variants.js';
 
@@ -56,22 +56,25 @@ export interface CatalogueRun {
 const reintroduces = (id: string) => findVariant(id).reintroduces;
 const now = () => performance.now();
 
-/** A coordinator/operator-side case (cluster/catalogue.ts). */
-export async function runOperatorCase(c: CatalogueCase): Promise<CatalogueOutcome> {
+/** Both cluster searches of one case (the variant, then the faithful model) and their row. */
+async function runClusterCase(
+  variant: string,
+  invariant: string,
+  matches: (v: CheckViolation) => boolean,
+  options: Omit<CheckOptions, 'variant'>,
+): Promise<CatalogueOutcome> {
   const t0 = now();
-  const config = parseCheckConfig(c.config);
-  const user = { module: 'cluster/catalogueInvariants.ts', invariants: [...catalogueUserInvariants] };
-  const bad = await runCheck({ config, variant: c.variant, user, mode: 'exact', prefix: c.prefix });
-  const violation = bad.violations.find((x) => x.invariant === c.invariant);
-  const good = await runCheck({ config, user, mode: 'exact', prefix: c.prefix });
+  const bad = await runCheck({ ...options, variant });
+  const violation = bad.violations.find(matches);
+  const good = await runCheck(options);
   const row: CatalogueRow = {
-    variant: c.variant,
-    reintroduces: reintroduces(c.variant),
+    variant,
+    reintroduces: reintroduces(variant),
     level: 'cluster',
     search: 'searched',
-    configuration: config.name,
-    invariant: c.invariant,
-    prefix: c.prefix?.length ?? 0,
+    configuration: options.config.name,
+    invariant,
+    prefix: options.prefix?.length ?? 0,
     length: violation?.length ?? -1,
     states: bad.states,
     faithfulStates: good.states,
@@ -81,35 +84,25 @@ export async function runOperatorCase(c: CatalogueCase): Promise<CatalogueOutcom
   return { level: 'cluster', row, bad, violation, good };
 }
 
+/** A coordinator/operator-side case (cluster/catalogue.ts). */
+export function runOperatorCase(c: CatalogueCase): Promise<CatalogueOutcome> {
+  return runClusterCase(c.variant, c.invariant, (x) => x.invariant === c.invariant, {
+    config: parseCheckConfig(c.config),
+    user: { module: 'cluster/catalogueInvariants.ts', invariants: [...catalogueUserInvariants] },
+    mode: 'exact',
+    ...(c.prefix ? { prefix: c.prefix } : {}),
+  });
+}
+
 /** A node- or drain-side case (cluster/catalogueNode.ts). */
-export async function runNodeCase(e: CatalogueEntry): Promise<CatalogueOutcome> {
-  const t0 = now();
-  const config = catalogueConfig(e);
-  const options = {
-    config,
-    mode: 'exact' as const,
+export function runNodeCase(e: CatalogueEntry): Promise<CatalogueOutcome> {
+  return runClusterCase(e.variant, e.expected, (x) => x.invariant === e.expected && x.kind === e.kind, {
+    config: catalogueConfig(e),
+    mode: 'exact',
     ...(e.user ? { user: { module: 'cluster/catalogueNodeInvariants.ts', invariants: e.user } } : {}),
     ...(e.eventually ? { eventually: e.eventually } : {}),
     ...(e.prefix ? { prefix: e.prefix } : {}),
-  };
-  const bad = await runCheck({ ...options, variant: e.variant });
-  const violation = bad.violations.find((x) => x.invariant === e.expected && x.kind === e.kind);
-  const good = await runCheck(options);
-  const row: CatalogueRow = {
-    variant: e.variant,
-    reintroduces: reintroduces(e.variant),
-    level: 'cluster',
-    search: 'searched',
-    configuration: config.name,
-    invariant: e.expected,
-    prefix: e.prefix?.length ?? 0,
-    length: violation?.length ?? -1,
-    states: bad.states,
-    faithfulStates: good.states,
-    faithfulStop: good.stopReason,
-    millis: Math.round(now() - t0),
-  };
-  return { level: 'cluster', row, bad, violation, good };
+  });
 }
 
 /**

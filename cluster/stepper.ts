@@ -5,7 +5,7 @@
  * hash-consing, caching stepper with the same contract.
  */
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
-import { pureInitialTransition, pureTransition } from '../machines/pureStep.js';
+import { emittedEvents, pureInitialTransition, pureTransition } from '../machines/pureStep.js';
 import { MachineTable } from '../explorer/machineTable.js';
 import { stableStringify } from '../graph/serialize.js';
 import type { StoreGlue } from './store.js';
@@ -26,19 +26,14 @@ export interface Stepper {
   readonly bootstrapGlue?: Partial<BootstrapGlue>;
 }
 
-type ActionLike = { type: string; params?: { event?: { type: string } & Record<string, unknown> } };
-
-const emitted = (actions: readonly ActionLike[]) =>
-  actions.flatMap((a) => (a.type === 'xstate.emit' && a.params?.event ? [a.params.event as { type: string } & Record<string, any>] : []));
-
 export const pureStepper: Stepper = {
   start(machine, input) {
     const [snapshot, actions] = pureInitialTransition(machine, input);
-    return { snapshot, effects: emitted(actions as unknown as ActionLike[]) };
+    return { snapshot, effects: emittedEvents(actions) };
   },
   step(machine, snapshot, event) {
     const [next, actions] = pureTransition(machine, snapshot, event);
-    return { snapshot: next, effects: emitted(actions as unknown as ActionLike[]) };
+    return { snapshot: next, effects: emittedEvents(actions) };
   },
 };
 

@@ -4,16 +4,17 @@
  * A composed world holds each component machine as a small integer: the id of its snapshot in a
  * {@link MachineTable}. Snapshots with the same canonical key (value and context by default) get the
  * same id, and `step(id, event)` is computed once per (id, event key) by XState itself —
- * `machine.transition(snapshot, event, scope)` with ONE actor scope reused for every step (the
- * top-level `transition()` builds a throwaway actor per call: ~10× slower, see the explorer design
- * note). So XState stays the only interpreter, and a search that takes millions of world steps needs
+ * `machine.transition(snapshot, event, scope)` with ONE actor scope reused for every step
+ * (machines/pureStep.ts; the top-level `transition()` builds a throwaway actor per call: ~10×
+ * slower, see the explorer design note). So XState stays the only interpreter, and a search that takes millions of world steps needs
  * only as many real machine steps as there are distinct (component state, event) pairs.
  *
  * Effects are the events the machine emits (`emit`, also inside `enqueueActions`), in order: the
- * reused scope's action executor records them instead of running them. Machines here are pure
+ * reused scope's action executor collects them instead of running them. Machines here are pure
  * (no invoke, timers or spawning), so nothing else needs executing.
  */
-import { createActor, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import { emittedEvents, pureInitialTransition, pureTransition } from '../machines/pureStep.js';
 import { stableStringify } from '../graph/serialize.js';
 
 export type Effect = { type: string } & Record<string, unknown>;
@@ -40,12 +41,6 @@ export class MachineTableError extends Error {
 export const defaultSnapshotKey = (s: AnyMachineSnapshot): string =>
   stableStringify({ status: s.status, value: s.value, context: s.context });
 
-/** The shape of XState's built-in `emit` action as the action executor sees it. */
-interface ExecutableAction {
-  type: string;
-  params?: { event?: Effect } | unknown;
-}
-
 export class MachineTable {
   readonly machine: AnyStateMachine;
   private readonly keyOf: (s: AnyMachineSnapshot) => string;
@@ -55,8 +50,6 @@ export class MachineTable {
   private readonly events: EventObject[] = [];
   /** transitions[stateId][eventId]: the cached result, or undefined before the first step. */
   private readonly transitions: Array<Array<StepResult | undefined>> = [];
-  private readonly scope: Record<string, unknown>;
-  private recorded: Effect[] = [];
   /** Real machine steps taken (cache misses), for reports. */
   misses = 0;
   hits = 0;
@@ -64,28 +57,12 @@ export class MachineTable {
   constructor(machine: AnyStateMachine, options: MachineTableOptions = {}) {
     this.machine = machine;
     this.keyOf = options.key ?? defaultSnapshotKey;
-    // One never-started actor supplies `self` and `system`; the scope around it is reused forever.
-    const self = createActor(machine as never, { input: undefined } as never) as unknown as { system: unknown };
-    this.scope = {
-      self,
-      id: '',
-      sessionId: '',
-      logger: () => {},
-      defer: () => {},
-      stopChild: () => {},
-      system: self.system,
-      emit: () => {},
-      actionExecutor: (action: ExecutableAction) => {
-        if (action.type === 'xstate.emit') this.recorded.push((action.params as { event: Effect }).event);
-      },
-    };
   }
 
   /** The id of the initial snapshot for `input`, and the effects of its entry actions. */
   initial(input?: unknown): StepResult {
-    this.recorded = [];
-    const snapshot = this.machine.getInitialSnapshot(this.scope as never, input) as AnyMachineSnapshot;
-    return { next: this.intern(snapshot), effects: Object.freeze(this.recorded) };
+    const [snapshot, actions] = pureInitialTransition(this.machine, input);
+    return { next: this.intern(snapshot), effects: Object.freeze(emittedEvents<Effect>(actions)) };
   }
 
   /** The id of a snapshot (a new id when no snapshot with its key was seen). */
@@ -140,10 +117,9 @@ export class MachineTable {
       return cached;
     }
     const event = this.event(eventId);
-    this.recorded = [];
-    const next = this.machine.transition(this.snapshots[id] as never, event as never, this.scope as never) as AnyMachineSnapshot;
+    const [next, actions] = pureTransition(this.machine, this.snapshots[id]!, event);
     this.misses++;
-    const result: StepResult = Object.freeze({ next: this.intern(next), effects: Object.freeze(this.recorded) });
+    const result: StepResult = Object.freeze({ next: this.intern(next), effects: Object.freeze(emittedEvents<Effect>(actions)) });
     row[eventId] = result;
     return result;
   }

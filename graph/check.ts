@@ -111,9 +111,12 @@ export function machineExplorerModel(model: MachineModel, table = new MachineTab
 export function checkMachine(model: MachineModel, options: MachineCheckOptions = {}): MachineCheckResult {
   const m = machineExplorerModel(model);
   const { table } = m;
+  // Every property judges the same step: build it once per (prev, event, next).
+  let last: { prev: MachineState; event: Ev; next: MachineState; step: Step } | undefined;
   const stepOf = (prev: MachineState, event: Ev, next: MachineState): Step => {
+    if (last && last.prev === prev && last.event === event && last.next === next) return last.step;
     const before = table.snapshot(prev.id);
-    return {
+    const step: Step = {
       prev: before,
       event,
       next: table.snapshot(next.id),
@@ -122,6 +125,8 @@ export function checkMachine(model: MachineModel, options: MachineCheckOptions =
         return takenTransitions(model.machine, before, event);
       },
     };
+    last = { prev, event, next, step };
+    return step;
   };
   const invariants: Invariant<MachineState, Ev>[] = model.properties.map((p) => ({
     name: p.name,

@@ -12,9 +12,19 @@
  */
 import { createActor, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 
-interface ExecutableAction {
+export interface ExecutableAction {
   type: string;
   params?: unknown;
+}
+
+/** The events a step's actions emit (`emit`, also inside `enqueueActions`), in order. */
+export function emittedEvents<E = { type: string } & Record<string, unknown>>(actions: readonly ExecutableAction[]): E[] {
+  const out: E[] = [];
+  for (const a of actions) {
+    const event = a.type === 'xstate.emit' ? (a.params as { event?: E } | undefined)?.event : undefined;
+    if (event) out.push(event);
+  }
+  return out;
 }
 
 interface Scope {

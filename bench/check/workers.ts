@@ -10,11 +10,11 @@
  * section (whose writer keeps only what precedes it), replacing an earlier one.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { cpuModel, writeResultsSection } from '../results.js';
 import { runCheck } from '../../cluster/check.js';
 import { resolveConfig } from '../../cli/check.js';
 
@@ -63,7 +63,7 @@ if (opts.one) {
   const counts = new Set(runs.map((r) => `${r.states}/${r.transitions}`));
   if (counts.size !== 1) throw new Error(`the arms disagree on states/transitions: ${[...counts].join(', ')}`);
   const by = (arm: Arm) => runs.filter((r) => r.arm === arm);
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU';
+  const cpu = cpuModel();
   const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const perRound = (a: Arm, b: Arm) => by(a).map((r, i) => r.millis / by(b)[i]!.millis);
   const speedup = perRound('sequential', 'parallel-2');
@@ -93,21 +93,6 @@ if (opts.one) {
     '',
   ];
   const text = lines.join('\n');
-  if (opts.write) {
-    const path = join(import.meta.dirname, '..', 'RESULTS.md');
-    const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-    const heading = '\n## Check workers';
-    const kernel = '\n## Explorer kernel';
-    let start = old.indexOf(heading);
-    let end: number;
-    if (start >= 0) {
-      const nextHeading = old.indexOf('\n## ', start + heading.length);
-      end = nextHeading >= 0 ? nextHeading : old.length;
-    } else {
-      start = old.indexOf(kernel) >= 0 ? old.indexOf(kernel) : old.length;
-      end = start;
-    }
-    writeFileSync(path, `${old.slice(0, start).replace(/\n*$/, '')}\n\n${text}${old.slice(end).replace(/^\n*/, '\n')}`);
-  }
+  if (opts.write) writeResultsSection('## Check workers', text, '## Explorer kernel');
   console.log(text);
 }

@@ -9,11 +9,11 @@
  * `--write` puts the "Cluster model" section into bench/RESULTS.md, before the Check workers section.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { cpuModel, writeResultsSection } from '../results.js';
 import { runCheck } from '../../cluster/check.js';
 import { resolveConfig } from '../../cli/check.js';
 import { explore } from '../../explorer/index.js';
@@ -60,7 +60,7 @@ if (opts.one === 'kernel') {
     process.stderr.write(`${r.config}: ${fmt(r.states)} states (${r.stopReason}) in ${(r.millis / 1000).toFixed(1)} s, ${fmt(r.statesPerSecond)} states/s\n`);
     runs.push(r);
   }
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU';
+  const cpu = cpuModel();
   const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const kernel = runs[0]!;
   const lines = [
@@ -84,21 +84,6 @@ if (opts.one === 'kernel') {
     '',
   ];
   const text = lines.join('\n');
-  if (opts.write) {
-    const path = join(import.meta.dirname, '..', 'RESULTS.md');
-    const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-    const heading = '\n## Cluster model';
-    const before = '\n## Check workers';
-    let start = old.indexOf(heading);
-    let end: number;
-    if (start >= 0) {
-      const next = old.indexOf('\n## ', start + heading.length);
-      end = next >= 0 ? next : old.length;
-    } else {
-      start = old.indexOf(before) >= 0 ? old.indexOf(before) : old.length;
-      end = start;
-    }
-    writeFileSync(path, `${old.slice(0, start).replace(/\n*$/, '')}\n\n${text}${old.slice(end).replace(/^\n*/, '\n')}`);
-  }
+  if (opts.write) writeResultsSection('## Cluster model', text, '## Check workers');
   console.log(text);
 }

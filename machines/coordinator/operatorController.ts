@@ -55,7 +55,7 @@
  * namespace.
  */
 import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
-import { pureInitialTransition, pureTransition } from '../pureStep.js';
+import { emittedEvents, pureInitialTransition, pureTransition } from '../pureStep.js';
 import { OpchartsError } from '../errors.js';
 import { assertUint64, type Uint64 } from '../epoch.js';
 import type { ChangefeedId, Effect, Intent, MaintainerState, NodeId, OperatorEvent } from '../protocol.js';
@@ -303,10 +303,6 @@ export function affectedNodes(slot: OperatorSlot): NodeId[] {
   }
 }
 
-function emittedOf(actions: ReadonlyArray<{ type: string; params?: unknown }>): Effect[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Effect }).event);
-}
-
 function slotFrom(kind: OperatorKind, snapshot: AnyMachineSnapshot, notifyAtMs: number): OperatorSlot {
   return { kind, value: snapshot.value as string, context: snapshot.context, notifyAtMs } as OperatorSlot;
 }
@@ -322,7 +318,7 @@ function stepSlot(state: OperatorControllerState, slot: OperatorSlot, event: Ope
     return { slot: slotFrom(slot.kind, r.snapshot, slot.notifyAtMs), effects: [...r.effects] as Effect[] };
   }
   const [next, actions] = pureTransition(machine, snapshot, event);
-  return { slot: slotFrom(slot.kind, next, slot.notifyAtMs), effects: emittedOf(actions) };
+  return { slot: slotFrom(slot.kind, next, slot.notifyAtMs), effects: emittedEvents<Effect>(actions) };
 }
 
 /** An operator machine's initial snapshot and its Start effects (entry actions). */
@@ -333,7 +329,7 @@ function startSlot(state: OperatorControllerState, kind: OperatorKind, input: un
     return { snapshot: r.snapshot, effects: [...r.effects] as Effect[] };
   }
   const [snapshot, actions] = pureInitialTransition(faithful, input);
-  return { snapshot, effects: emittedOf(actions) };
+  return { snapshot, effects: emittedEvents<Effect>(actions) };
 }
 
 /** The operator to push: what its constructor captured (§2.2: a move's origin and originEpoch). */
