@@ -25,7 +25,7 @@ export class LivenessGoalError extends OpchartsError {
   }
 }
 
-/** The operators settle: a running coordinator with no operator in flight and no admission waiting for its bump. */
+/** The operators settle (§2.1–§2.3 finish, §2.4 admission answered): a running coordinator with no operator in flight and no admission waiting for its bump. */
 export const operatorsSettle: LivenessGoal = {
   name: 'the operators settle (no operator or admission in flight)',
   goal: (w) => !!w.coordinator?.controller && w.coordinator.controller.operators.size === 0 && Object.keys(w.coordinator.admissions).length === 0,

@@ -55,7 +55,7 @@ export function selectBootstrapMaintainer(
 }
 
 /**
- * The bootstrap's rules that a host may replace by name: a checker's historical-bug variant puts an
+ * The bootstrap's rules (§2.4.2) that a host may replace by name: a checker's historical-bug variant puts an
  * old rule back here (cluster/variants.ts `glue.bootstrap`), the way `OperatorControllerGlue`
  * does for the operator controller. Absent entries keep the faithful function.
  */
